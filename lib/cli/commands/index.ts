@@ -1,0 +1,6 @@
+/** Every `ve-direct` sub-command, in the order `ve-direct --help` lists them. */
+
+import type { CliCommand } from '../command';
+import { decodeCommand } from './decode';
+
+export const COMMANDS: readonly CliCommand[] = [decodeCommand];

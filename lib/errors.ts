@@ -1,0 +1,44 @@
+/**
+ * The one error type every layer throws. `code` is public API: Node-RED copies it into the
+ * Catch node's `msg.error.code`, the CLI prints it, tests assert on it.
+ */
+
+export type VeErrorCode =
+  | 'VE_TIMEOUT' // no reply within the request timeout (after retries)
+  | 'VE_UNKNOWN_ID' // reply flags 0x01: the device has no such register
+  | 'VE_NOT_SUPPORTED' // reply flags 0x02: e.g. a write to a read-only register
+  | 'VE_PARAMETER' // reply flags 0x04: value out of range; the device echoes the clamped value
+  | 'VE_ECHO_MISMATCH' // a Set was acknowledged with another value than the one sent
+  | 'VE_QUEUE_FULL' // the port's HEX request queue is full
+  | 'VE_PORT_CLOSED' // the port closed (or was never open) while the request waited
+  | 'VE_STALE' // the value is older than the freshness limit
+  | 'VE_RANGE' // a value to write lies outside the register's valid range
+  | 'VE_TYPE' // a value to write does not fit the register's type
+  | 'VE_READ_ONLY' // a write was asked of a read-only register
+  | 'VE_FLASH_GUARD' // a write to a flash-backed register without the explicit opt-in
+  | 'VE_UNKNOWN_REGISTER' // a register name or id that the catalogue does not know
+  | 'VE_BAD_FRAME' // a HEX frame that could not be encoded or decoded
+  | 'VE_DEVICE_ERROR' // the device answered with an error frame (e.g. :4AAAAFD framing error)
+  | 'VE_UNKNOWN_COMMAND' // the device answered "unknown command"
+  | 'VE_IDENTITY' // the device behind the port is not the expected one
+  | 'VE_NOT_SUPPORTED_DEVICE' // the device family or firmware cannot do what was asked
+  | 'VE_CONFLICT' // another master (GX, BMS, VE.Smart network) controls the charger
+  | 'VE_BOOTLOADER' // the device runs its bootloader, not its application
+  | 'VE_BAD_INPUT'; // a message or argument that cannot be understood
+
+export class VeError extends Error {
+  readonly code: VeErrorCode;
+  /** Extra facts for the caller (register id, flags, echoed value, …). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: VeErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'VeError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isVeError(err: unknown): err is VeError {
+  return err instanceof VeError;
+}
