@@ -24,7 +24,8 @@ export type VeErrorCode =
   | 'VE_NOT_SUPPORTED_DEVICE' // the device family or firmware cannot do what was asked
   | 'VE_CONFLICT' // another master (GX, BMS, VE.Smart network) controls the charger
   | 'VE_BOOTLOADER' // the device runs its bootloader, not its application
-  | 'VE_BAD_INPUT'; // a message or argument that cannot be understood
+  | 'VE_BAD_INPUT' // a message or argument that cannot be understood
+  | 'VE_PORT_BUSY'; // the serial port already has an owner (another port node, another program)
 
 export class VeError extends Error {
   readonly code: VeErrorCode;
