@@ -106,15 +106,18 @@ export class Framer {
   private taint = '';
   private fields: Record<string, string> = {};
   private records = 0;
-  private readonly label = new Uint8Array(MAX_LABEL_BYTES);
+  private readonly label = Buffer.alloc(MAX_LABEL_BYTES);
   private labelLength = 0;
+  private labelHash = 0;
   private labelOverflow = false;
-  private readonly value = new Uint8Array(MAX_VALUE_BYTES);
+  /** Labels repeat in every block: decode each distinct one once. */
+  private readonly labels = new Map<number, string>();
+  private readonly value = Buffer.alloc(MAX_VALUE_BYTES);
   private valueLength = 0;
 
   private inHex = false;
   private hexCr = false;
-  private readonly hexDigits = new Uint8Array(MAX_BODY_DIGITS);
+  private readonly hexDigits = Buffer.alloc(MAX_BODY_DIGITS);
   private hexLength = 0;
 
   private out: FramerEvent[] = [];
@@ -123,7 +126,12 @@ export class Framer {
   push(bytes: Uint8Array): FramerEvent[] {
     this.out = [];
     this.stats.bytes += bytes.length;
-    for (let i = 0; i < bytes.length; i++) this.byte(bytes[i]!);
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (this.inHex) this.hexByte(b);
+      else if (b === COLON && this.state !== State.Checksum) this.startHex();
+      else this.textByte(b);
+    }
     return this.out;
   }
 
@@ -143,18 +151,10 @@ export class Framer {
     return this.inHex || this.state !== State.Idle;
   }
 
-  private byte(b: number): void {
-    if (this.inHex) {
-      this.hexByte(b);
-      return;
-    }
-    if (b === COLON && this.state !== State.Checksum) {
-      this.inHex = true;
-      this.hexCr = false;
-      this.hexLength = 0;
-      return;
-    }
-    this.textByte(b);
+  private startHex(): void {
+    this.inHex = true;
+    this.hexCr = false;
+    this.hexLength = 0;
   }
 
   private textByte(b: number): void {
@@ -231,6 +231,7 @@ export class Framer {
       return;
     }
     this.label[this.labelLength++] = b;
+    this.labelHash = (Math.imul(this.labelHash, 31) + b) | 0;
   }
 
   private valueByte(b: number): void {
@@ -254,12 +255,13 @@ export class Framer {
   private startLabel(): void {
     this.state = State.Label;
     this.labelLength = 0;
+    this.labelHash = 0;
     this.labelOverflow = false;
   }
 
   private endRecord(): void {
     if (!this.taint) {
-      const label = latin1(this.label, this.labelLength);
+      const label = this.labelText();
       if (label.length === 0) this.setTaint('empty label');
       else if (Object.prototype.hasOwnProperty.call(this.fields, label) || label === '__proto__') this.setTaint(`duplicate label ${label}`);
       else if (this.records === MAX_RECORDS) this.setTaint('too many records');
@@ -299,6 +301,15 @@ export class Framer {
     if (!this.taint) this.taint = reason;
   }
 
+  private labelText(): string {
+    const key = (this.labelHash ^ (this.labelLength << 24)) | 0;
+    const known = this.labels.get(key);
+    if (known !== undefined && this.labelIs(known)) return known;
+    const text = latin1(this.label, this.labelLength);
+    if (this.labels.size < 256) this.labels.set(key, text);
+    return text;
+  }
+
   private labelIs(text: string): boolean {
     if (this.labelLength !== text.length) return false;
     for (let i = 0; i < text.length; i++) if (this.label[i] !== text.charCodeAt(i)) return false;
@@ -321,9 +332,7 @@ export class Framer {
     } else if (b === COLON) {
       // A new frame began before this one ended: this one was truncated.
       this.hexError('hex-framing', 'frame cut by a new ":"');
-      this.inHex = true;
-      this.hexCr = false;
-      this.hexLength = 0;
+      this.startHex();
     } else if (hexDigitValue(b) < 0) {
       // A corrupted terminator (seen in the field: 0xFE for \n) or Text resuming mid-frame.
       this.abortHex('non-hex byte in frame');
@@ -371,7 +380,6 @@ export class Framer {
   }
 }
 
-function latin1(bytes: Uint8Array, length: number): string {
-  // Labels, values and frames are short (≤ 200 bytes), well inside the argument limit.
-  return String.fromCharCode.apply(null, bytes.subarray(0, length) as unknown as number[]);
+function latin1(bytes: Buffer, length: number): string {
+  return bytes.toString('latin1', 0, length);
 }

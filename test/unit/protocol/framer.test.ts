@@ -45,7 +45,7 @@ describe('Framer: Text blocks', () => {
 
   it('rejects a block whose checksum fails, and counts it', () => {
     const wire = textBlock(SHUNT);
-    wire[wire.length - 1] ^= 0x01;
+    wire[wire.length - 1] = wire[wire.length - 1]! ^ 0x01;
     const framer = new Framer();
     const events = framer.push(Buffer.concat([wire, textBlock(MPPT)]));
     assert.deepEqual(kinds(events), ['text-checksum', 'text-block']);
