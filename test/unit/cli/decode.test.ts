@@ -1,0 +1,83 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { runCliCaptured } from '../../helpers/cli';
+import { CAPTURES_DIR } from '../../helpers/captures';
+import { textBlock } from '../../helpers/wire';
+
+const capture = (name: string): string => join(CAPTURES_DIR, name);
+
+describe('ve-direct decode', () => {
+  it('prints one JSON line per unit of a real capture: async frame then block', async () => {
+    const r = await runCliCaptured(['decode', capture('rexlinz-vedirect__smartsolar-75-15-async+block.bin')]);
+    assert.equal(r.code, 0);
+    assert.deepEqual(r.lines[0], { type: 'hex', command: 10, data: '01020005', register: '0x0201', flags: 0, value: '05' });
+    assert.equal(r.lines[1]!.type, 'text');
+    const fields = r.lines[1]!.fields as Record<string, string>;
+    assert.equal(fields.PID, '0xA053');
+    assert.equal(fields.V, '13260');
+    assert.equal(fields.Checksum, undefined);
+    assert.equal(r.lines.length, 2);
+  });
+
+  it('reports rejected units: the truncated first block of a dump fails its checksum', async () => {
+    const r = await runCliCaptured(['decode', capture('karioja-vedirect__smartsolar-100-20-fw139-stream.bin')]);
+    assert.deepEqual(
+      r.lines.map((l) => (l.type === 'error' ? l.error : l.type)),
+      ['text-checksum', 'text', 'text', 'text'],
+    );
+  });
+
+  it('reads standard input when no file is given', async () => {
+    const block = textBlock({ PID: '0xA389', V: '12800' });
+    const r = await runCliCaptured(['decode'], { stdin: Buffer.concat([block, Buffer.from(':7F0ED009600DB\n:452\n')]) });
+    assert.deepEqual(r.lines, [
+      { type: 'text', fields: { PID: '0xA389', V: '12800' } },
+      { type: 'hex', command: 7, data: 'F0ED009600', register: '0xEDF0', flags: 0, value: '9600' },
+      { type: 'error', error: 'hex-checksum', detail: 'sum is 0x56, not 0x55' },
+    ]);
+  });
+
+  it('--decoded adds scaled values with units, null for "no sensor"', async () => {
+    const stdin = Buffer.concat([textBlock({ PID: '0xA389', V: '12865', T: '---' }), Buffer.from(':7ECED00FFFF77\n:78DED006D0A5D\n:51641F9\n')]);
+    const r = await runCliCaptured(['decode', '--decoded'], { stdin });
+    const decoded = r.lines[0]!.decoded as Record<string, { value: unknown; unit: string }>;
+    assert.equal(decoded.batteryVoltage!.value, 12.865);
+    assert.equal(decoded.batteryVoltage!.unit, 'V');
+    assert.equal(decoded.batteryTemperature!.value, null);
+    assert.equal(r.lines[1]!.name, 'batteryTemperature');
+    assert.equal((r.lines[1]!.decoded as { value: unknown }).value, null);
+    assert.equal(r.lines[2]!.name, 'batteryVoltage');
+    assert.deepEqual({ ...(r.lines[2]!.decoded as object) }, { ...(r.lines[2]!.decoded as object), value: 26.69, unit: 'V' });
+    assert.equal(r.lines[3]!.firmware, '1.16');
+  });
+
+  it('--stats prints the counters to stderr', async () => {
+    const r = await runCliCaptured(['decode', '--stats', capture('ullman-velog__handmade-checksum-vectors.bin')]);
+    assert.match(r.stderr, /2 Text blocks, 0 HEX frames; rejected: text-checksum 1, text-framing 0, hex-checksum 0, hex-framing 0/);
+  });
+
+  it('--help explains how to record and decode a dump; usage errors exit 2', async () => {
+    const help = await runCliCaptured(['decode', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /stty -F \/dev\/ttyUSB0 19200 raw/);
+    assert.match(help.stdout, /text-checksum/);
+    const bad = await runCliCaptured(['decode', '--bogus']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--help/);
+    const missing = await runCliCaptured(['decode', '/nonexistent/dump.bin']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read input/);
+  });
+
+  it('runs as a command: node lib/cli/main.ts decode FILE', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', '..', 'lib', 'cli', 'main.ts'), 'decode', capture('karioja-vedirect__bmv-700-stream.bin')], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.equal(lines.length, 10);
+    assert.ok(lines.every((l) => l.type === 'text'));
+  });
+});
