@@ -1,0 +1,42 @@
+/**
+ * Serial errors in words a user can act on. The platform binding reports failures as bare
+ * messages ("Error: No such file or directory, cannot open /dev/ttyUSB0"), without an errno
+ * code, so the message text is what there is to go by.
+ */
+
+import { VeError, isVeError } from '../errors';
+
+/** Why a connection is not (or no longer) up. */
+export type LinkFailure = 'open-failed' | 'lost' | 'silence';
+
+const RULES: ReadonlyArray<{ test: RegExp; text: string; busy?: boolean }> = [
+  { test: /ENOENT|No such file or directory|does not exist/i, text: 'port not found (unplugged?)' },
+  { test: /EACCES|Permission denied/i, text: 'permission denied (is the user in the dialout group?)' },
+  { test: /Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN/i, text: 'port in use by another program', busy: true },
+  { test: /ENXIO|No such device|disconnected|EIO|Input\/output error/i, text: 'device disconnected' },
+];
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message.replace(/^Error: /, '');
+  return String(err);
+}
+
+/**
+ * A VeError for a serial failure on `path`: VE_PORT_BUSY when another program holds the port,
+ * else VE_PORT_CLOSED. `details.reason` is the short text (for a status badge), `details.cause`
+ * the original message.
+ */
+export function serialError(path: string, failure: LinkFailure, err: unknown): VeError {
+  if (isVeError(err) && err.details.path === path) return err;
+  const cause = messageOf(err);
+  const rule = RULES.find((r) => r.test.test(cause));
+  const reason = rule?.text ?? cause;
+  const prefix = failure === 'open-failed' ? `cannot open ${path}` : `${path} lost`;
+  return new VeError(rule?.busy ? 'VE_PORT_BUSY' : 'VE_PORT_CLOSED', `${prefix}: ${reason}`, { path, failure, reason, cause });
+}
+
+/** The error for a port that stopped delivering valid data. */
+export function silenceError(path: string, silentMs: number): VeError {
+  const reason = `no valid data for ${Math.round(silentMs / 1000)} s`;
+  return new VeError('VE_PORT_CLOSED', `${path}: ${reason}; reopening`, { path, failure: 'silence', reason });
+}

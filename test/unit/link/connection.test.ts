@@ -1,0 +1,266 @@
+/**
+ * Connection over an in-memory binding and a manual clock: line settings, framing, reconnect
+ * with back-off after open failures, unplugs and silence, one log line per distinct failure,
+ * identity checks on stream events, and a clean close.
+ */
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SerialPortStream } from '@serialport/stream';
+import { ManualClock } from '../../../lib/clock';
+import { Connection, type ConnectionOptions, type ConnectionState } from '../../../lib/link/connection';
+import type { FramerEvent } from '../../../lib/protocol/framer';
+import { MemoryBinding, settle } from '../../helpers/memory-binding';
+import { textBlock } from '../../helpers/wire';
+
+const PATH = '/dev/ttyVE0';
+
+function setup(options: Partial<ConnectionOptions> = {}) {
+  const clock = new ManualClock();
+  const binding = new MemoryBinding();
+  const line = binding.line(PATH);
+  const streams: SerialPortStream[] = [];
+  const factory = binding.factory();
+  const warnings: string[] = [];
+  const connection = new Connection(PATH, {
+    clock,
+    portFactory: (path) => {
+      const s = factory(path);
+      streams.push(s);
+      return s;
+    },
+    log: { info: () => undefined, warn: (m) => warnings.push(m) },
+    ...options,
+  });
+  const states: ConnectionState[] = [];
+  const units: FramerEvent[] = [];
+  connection.on('state', (s) => states.push(s));
+  connection.on('unit', (u) => units.push(u));
+  return { clock, binding, line, connection, states, units, warnings, streams };
+}
+
+const kinds = (states: readonly ConnectionState[]): string[] => states.map((s) => s.kind);
+const BLOCK = textBlock({ PID: '0xA389', V: '26690', I: '-150' });
+
+describe('Connection', () => {
+  it('opens the port at 19200 8N1 without flow control and goes open', async () => {
+    const { line, connection, states } = setup();
+    connection.open();
+    await settle();
+    assert.deepEqual(kinds(states), ['opening', 'open']);
+    const options = line.port?.openOptions;
+    assert.equal(options?.baudRate, 19200);
+    assert.equal(options?.dataBits, 8);
+    assert.equal(options?.parity, 'none');
+    assert.equal(options?.stopBits, 1);
+    assert.equal(options?.rtscts, false);
+    assert.equal(options?.xon, false);
+    await connection.close();
+  });
+
+  it('frames received bytes into units, however they are chunked', async () => {
+    const { line, connection, units } = setup();
+    connection.open();
+    await settle();
+    const bytes = Buffer.concat([BLOCK, Buffer.from(':A0102000543\n', 'latin1')]);
+    for (let i = 0; i < bytes.length; i += 7) line.emit(bytes.subarray(i, i + 7));
+    await settle();
+    assert.deepEqual(
+      units.map((u) => u.kind),
+      ['text-block', 'hex-frame'],
+    );
+    assert.equal(connection.stats.textBlocks, 1);
+    assert.equal(connection.stats.hexFrames, 1);
+    await connection.close();
+  });
+
+  it('writes what it is given, and refuses writes when not open', async () => {
+    const { line, connection } = setup();
+    await assert.rejects(connection.write(Buffer.from(':154\n')), { code: 'VE_PORT_CLOSED' });
+    connection.open();
+    await settle();
+    await connection.write(Buffer.from(':7D5ED008C\n', 'latin1'));
+    assert.equal(line.writtenText, ':7D5ED008C\n');
+    await connection.close();
+  });
+
+  it('retries a failing open with back-off 1, 2, 4, 8, 16, 30, 30 s and logs the failure once', async () => {
+    const { clock, line, connection, states, warnings } = setup();
+    line.present = false;
+    connection.open();
+    await settle();
+    const delays: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const s = connection.state;
+      assert.equal(s.kind, 'reconnecting');
+      if (s.kind !== 'reconnecting') return;
+      delays.push(s.delayMs);
+      assert.equal(s.failure, 'open-failed');
+      assert.match(s.error.message, /cannot open \/dev\/ttyVE0: port not found/);
+      clock.advance(s.delayMs);
+      await settle();
+    }
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.equal(connection.stats.openFailures, 8);
+    assert.ok(kinds(states).every((k) => k === 'opening' || k === 'reconnecting'));
+    line.present = true;
+    clock.advance(30000);
+    await settle();
+    assert.equal(connection.state.kind, 'open');
+    await connection.close();
+    assert.equal(clock.pending, 0);
+  });
+
+  it('reconnects after an unplug and resets the framer (a block cut by the unplug is not glued to the next)', async () => {
+    const { clock, line, connection, units, warnings } = setup();
+    connection.open();
+    await settle();
+    line.emit(BLOCK.subarray(0, 20)); // half a block
+    await settle();
+    line.unplug();
+    await settle();
+    const s = connection.state;
+    assert.equal(s.kind, 'reconnecting');
+    if (s.kind === 'reconnecting') {
+      assert.equal(s.failure, 'lost');
+      assert.equal(s.delayMs, 1000);
+      assert.match(s.error.message, /lost: device disconnected/);
+    }
+    clock.advance(1000);
+    await settle();
+    assert.equal(connection.state.kind, 'reconnecting', 'still unplugged');
+    line.replug();
+    clock.advance(2000);
+    await settle();
+    assert.equal(connection.state.kind, 'open');
+    line.emit(BLOCK.subarray(20)); // the rest of the old block must not complete anything
+    line.emit(BLOCK);
+    await settle();
+    assert.deepEqual(
+      units.filter((u) => u.kind === 'text-block').length,
+      1,
+    );
+    assert.equal(connection.stats.reconnects, 1);
+    assert.equal(connection.stats.drops, 1);
+    assert.equal(warnings.length, 2, 'the unplug and the failed reopen, each once');
+    await connection.close();
+  });
+
+  it('reopens the port after silenceMs without a valid unit; noise does not count as data', async () => {
+    const { clock, line, connection } = setup({ silenceMs: 15000 });
+    connection.open();
+    await settle();
+    line.emit(BLOCK);
+    await settle();
+    clock.advance(10000);
+    line.emit(Buffer.from('\x00\xff garbage \xfe')); // noise only
+    await settle();
+    clock.advance(4999);
+    assert.equal(connection.state.kind, 'open');
+    clock.advance(1);
+    const s = connection.state;
+    assert.equal(s.kind, 'reconnecting');
+    if (s.kind === 'reconnecting') {
+      assert.equal(s.failure, 'silence');
+      assert.match(s.error.message, /no valid data for 15 s/);
+    }
+    clock.advance(1000);
+    await settle();
+    assert.equal(connection.state.kind, 'open');
+    assert.equal(line.opens, 2);
+    await connection.close();
+  });
+
+  it('keeps growing the delay while a reopened port stays silent, and resets it after a healthy period', async () => {
+    const { clock, line, connection } = setup({ silenceMs: 5000, backoff: { healthyMs: 10000 } });
+    connection.open();
+    await settle();
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      clock.advance(5000);
+      const s = connection.state;
+      if (s.kind === 'reconnecting') delays.push(s.delayMs);
+      clock.advance(s.kind === 'reconnecting' ? s.delayMs : 0);
+      await settle();
+    }
+    assert.deepEqual(delays, [1000, 2000, 4000]);
+    // Now data flows for a while: the next failure starts over at 1 s.
+    for (let t = 0; t < 12; t++) {
+      line.emit(BLOCK);
+      await settle();
+      clock.advance(1000);
+    }
+    line.unplug();
+    await settle();
+    const s = connection.state;
+    assert.equal(s.kind === 'reconnecting' && s.delayMs, 1000);
+    await connection.close();
+  });
+
+  it('ignores a late close or error from a stream it already gave up', async () => {
+    const { clock, line, connection, streams } = setup();
+    connection.open();
+    await settle();
+    line.unplug();
+    await settle();
+    line.replug();
+    clock.advance(1000);
+    await settle();
+    assert.equal(connection.state.kind, 'open');
+    const old = streams[0];
+    assert.ok(old);
+    old.emit('close', new Error('late close'));
+    old.emit('error', new Error('late error'));
+    await settle();
+    assert.equal(connection.state.kind, 'open');
+    await connection.close();
+  });
+
+  it('survives a listener that throws', async () => {
+    const { line, connection, warnings } = setup();
+    connection.on('unit', () => {
+      throw new Error('listener bug');
+    });
+    connection.open();
+    await settle();
+    line.emit(BLOCK);
+    line.emit(BLOCK);
+    await settle();
+    assert.equal(connection.state.kind, 'open');
+    assert.equal(connection.stats.textBlocks, 2);
+    assert.match(warnings.join('\n'), /listener failed: listener bug/);
+    await connection.close();
+  });
+
+  it('close() closes the stream, ends in closed and leaves no timers, from any state', async () => {
+    for (const when of ['open', 'reconnecting', 'opening'] as const) {
+      const { clock, line, connection, states } = setup();
+      if (when === 'reconnecting') line.present = false;
+      connection.open();
+      if (when !== 'opening') await settle();
+      assert.equal(connection.state.kind, when);
+      await connection.close();
+      assert.equal(connection.state.kind, 'closed');
+      assert.deepEqual(kinds(states).slice(-2), ['closing', 'closed']);
+      assert.equal(line.port, undefined, `${when}: the port was closed`);
+      assert.equal(clock.pending, 0, `${when}: no timers left`);
+      clock.advance(60_000);
+      await settle();
+      assert.equal(connection.state.kind, 'closed', `${when}: stays closed`);
+    }
+  });
+
+  it('waits for `after` (a previous owner closing) before opening', async () => {
+    const { line, connection } = setup();
+    let release: () => void = () => undefined;
+    connection.open(new Promise<void>((resolve) => (release = resolve)));
+    await settle();
+    assert.equal(connection.state.kind, 'opening');
+    assert.equal(line.opens, 0);
+    release();
+    await settle();
+    assert.equal(connection.state.kind, 'open');
+    await connection.close();
+  });
+});
