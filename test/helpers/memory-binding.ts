@@ -61,7 +61,8 @@ export class MemoryPort implements BindingPortInterface {
   }
 
   deliver(data: Buffer): void {
-    if (!this.isOpen) return;
+    // A read of 0 bytes would end the stream (serialport takes it for end of file).
+    if (!this.isOpen || data.length === 0) return;
     this.buffered.push(data);
     this.serve();
   }

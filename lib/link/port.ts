@@ -1,0 +1,612 @@
+/**
+ * VeDirectPort: the one object a user of a serial path talks to — the `ve-direct-port` config
+ * node, the get/set/in nodes through it, the BMV→MPPT bridge and the CLI. It puts together
+ * the Connection (the serial line and its reconnects), the HexClient (requests) and the
+ * Device (identity, snapshot, register cache), and publishes one state, counters and events.
+ *
+ * State, as a status badge paints it:
+ *   connecting                 port opening, or open and the device not identified yet
+ *   connected  {identity}      identified, valid data within `staleMs`
+ *   stale      {identity, silentMs}   no valid data for `staleMs` (also while reopening
+ *                              after a silence: a silent MPPT at night is stale, not broken)
+ *   error      {code, message, retryInMs}   the port cannot be opened or was lost; or the
+ *                              device runs its bootloader (VE_BOOTLOADER, no retry)
+ *   mismatch   {identity, expectedSerial}  another device than the expected one: no data is
+ *                              delivered and every request is refused with VE_IDENTITY
+ *   closed
+ *
+ * Writes check the register catalogue before a byte goes out: read-only → VE_READ_ONLY,
+ * flash-backed settings and device commands without `allowFlash` → VE_FLASH_GUARD, value out
+ * of range or of the wrong type → VE_RANGE / VE_TYPE. A write to anything but a volatile
+ * register is never retried, so a lost reply cannot cause a second flash write.
+ *
+ * Times (`receivedAt`) are the link clock's milliseconds (monotonic); ages are given with
+ * every value so a caller never needs to compare clocks.
+ */
+
+import { systemClock, type Clock, type TimerHandle } from '../clock';
+import { VeError, type VeErrorCode } from '../errors';
+import type { RegisterDef } from '../protocol/catalog/types';
+import type { FrameErrorEvent, FrameErrorKind } from '../protocol/framer';
+import type { FirmwareVersion } from '../protocol/hex-codec';
+import { Connection, DEFAULT_SILENCE_MS, type BackoffOptions, type ConnectionState } from './connection';
+import {
+  Device,
+  DEFAULT_STALE_MS,
+  registerReading,
+  type CachedReading,
+  type DeviceIdentity,
+  type RegisterReading,
+  type TextSnapshotReading,
+} from './device';
+import { HexClient, HEX_CLIENT_DEFAULTS, type RegisterReply } from './hex-client';
+import { Listeners, type Remover } from './listeners';
+import { silentLogger, type LinkLogger } from './log';
+import { openSerial, type PortFactory } from './port-factory';
+import { resolveRegister, type RegisterRef } from './register-ref';
+import { checkWritable, parseHexBytes, prepareWrite } from './write-guard';
+
+export interface VeDirectPortOptions {
+  /** Accept only the device with this serial number (as on its label / in VictronConnect). */
+  readonly expectedSerial?: string;
+  /** Reply timeout per HEX attempt (default 1000 ms). */
+  readonly requestTimeoutMs?: number;
+  /** Resends after a timeout (default 1; never for flash-backed writes). */
+  readonly retries?: number;
+  /** HEX requests that may wait behind the one in flight (default 32). */
+  readonly queueLimit?: number;
+  /** Quiet time between HEX transactions (default 50 ms). */
+  readonly minGapMs?: number;
+  /** Longest wait for a Text block to end before a request is sent anyway (default 150 ms). */
+  readonly maxTextWaitMs?: number;
+  /** Reopen the port after this long without a valid unit (default 15000 ms). */
+  readonly silenceMs?: number;
+  /** Values and the port count as stale after this long (default 5000 ms). */
+  readonly staleMs?: number;
+  /** Reconnect delays (default 1 s doubling to 30 s, reset after 10 s of good data). */
+  readonly backoff?: BackoffOptions;
+  /** Wait this long for a Text block with PID when the device does not answer HEX (3000 ms). */
+  readonly textIdentityWaitMs?: number;
+  readonly clock?: Clock;
+  readonly portFactory?: PortFactory;
+  readonly log?: LinkLogger;
+}
+
+export type PortState =
+  | { readonly kind: 'connecting' }
+  | { readonly kind: 'connected'; readonly identity: DeviceIdentity }
+  | { readonly kind: 'stale'; readonly identity: DeviceIdentity | null; readonly silentMs: number }
+  | {
+      readonly kind: 'error';
+      readonly code: VeErrorCode;
+      /** The whole sentence ("cannot open /dev/ttyUSB0: port not found (unplugged?)"). */
+      readonly message: string;
+      /** The short why, for a badge ("port not found (unplugged?)"). */
+      readonly reason: string;
+      /** Until the next open attempt; null when the link does not retry by itself. */
+      readonly retryInMs: number | null;
+    }
+  | { readonly kind: 'mismatch'; readonly identity: DeviceIdentity; readonly expectedSerial: string }
+  | { readonly kind: 'closed' };
+
+export type PortStateKind = PortState['kind'];
+
+export interface PortCounters {
+  /** Bytes received. */
+  bytes: number;
+  /** Checksum-valid Text blocks. */
+  textBlocks: number;
+  /** Checksum-valid HEX frames (replies and async). */
+  hexFrames: number;
+  /** Units dropped, by kind. */
+  rejected: Record<FrameErrorKind, number>;
+  /** Bytes outside any unit (noise, a block cut by opening the port). */
+  skippedBytes: number;
+  /** Completed Text cycles delivered as snapshots. */
+  snapshots: number;
+  /** Successful reopenings after a failure. */
+  reconnects: number;
+  /** Times an open port was lost (unplug, error, silence). */
+  drops: number;
+  openFailures: number;
+  /** HEX requests accepted. */
+  requests: number;
+  completed: number;
+  failed: number;
+  timeouts: number;
+  retries: number;
+  /** Replies nobody waited for (late after a timeout). */
+  unmatchedReplies: number;
+  asyncFrames: number;
+  /** `:4` error frames from the device. */
+  deviceErrors: number;
+  /** Requests refused because the queue was full. */
+  queueFull: number;
+  /** Requests waiting plus the one in flight, now. */
+  queueDepth: number;
+}
+
+export interface TextBlockReading {
+  /** One checksum-valid block, label → raw value. */
+  readonly fields: Readonly<Record<string, string>>;
+  readonly receivedAt: number;
+}
+
+export interface PortEvents {
+  /** The state changed (kind, identity or error). */
+  state: PortState;
+  /** The device was identified (every connect; also a refused device). */
+  identity: DeviceIdentity;
+  /** One completed Text cycle, merged and decoded. */
+  snapshot: TextSnapshotReading;
+  /** One checksum-valid Text block, as received (before merging). */
+  'text-block': TextBlockReading;
+  /** A register value learned: Get/Set reply or async frame. */
+  register: RegisterReading;
+  /** A unit that failed its checks and was dropped. */
+  'frame-error': FrameErrorEvent;
+}
+
+export interface GetOptions {
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+}
+
+export interface SetOptions extends GetOptions {
+  /** Allow writing a flash-backed setting or sending a device command (restore defaults, …). */
+  readonly allowFlash?: boolean;
+}
+
+export interface ReadyOptions {
+  readonly timeoutMs?: number;
+  /** Reject at the first error state (a CLI: the port does not exist) instead of waiting. */
+  readonly failFast?: boolean;
+}
+
+export class VeDirectPort {
+  readonly path: string;
+  readonly options: VeDirectPortOptions;
+  private readonly clock: Clock;
+  private readonly log: LinkLogger;
+  private readonly connection: Connection;
+  private readonly client: HexClient;
+  private readonly device: Device;
+  private readonly events: Listeners<PortEvents>;
+  private readonly staleMs: number;
+  private current: PortState = { kind: 'closed' };
+  private lastIdentity: DeviceIdentity | null = null;
+  /** The failure that sent the connection reconnecting, until it is open again. */
+  private lastFailure: Extract<ConnectionState, { kind: 'reconnecting' }> | undefined;
+  private staleTimer: TimerHandle | undefined;
+  private snapshots = 0;
+  private closed = false;
+
+  constructor(path: string, options: VeDirectPortOptions = {}) {
+    this.path = path;
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? silentLogger;
+    this.staleMs = options.staleMs ?? DEFAULT_STALE_MS;
+    const onListenerError = (err: unknown, event: string): void =>
+      this.log.warn(`${path}: a "${event}" listener failed: ${err instanceof Error ? err.message : String(err)}`);
+    this.events = new Listeners<PortEvents>(onListenerError);
+    this.connection = new Connection(path, {
+      portFactory: options.portFactory ?? openSerial,
+      clock: this.clock,
+      silenceMs: options.silenceMs ?? DEFAULT_SILENCE_MS,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      log: this.log,
+    });
+    this.client = new HexClient(
+      this.connection,
+      {
+        clock: this.clock,
+        requestTimeoutMs: options.requestTimeoutMs ?? HEX_CLIENT_DEFAULTS.requestTimeoutMs,
+        retries: options.retries ?? HEX_CLIENT_DEFAULTS.retries,
+        queueLimit: options.queueLimit ?? HEX_CLIENT_DEFAULTS.queueLimit,
+        minGapMs: options.minGapMs ?? HEX_CLIENT_DEFAULTS.minGapMs,
+        maxTextWaitMs: options.maxTextWaitMs ?? HEX_CLIENT_DEFAULTS.maxTextWaitMs,
+      },
+      onListenerError,
+    );
+    this.device = new Device({
+      path,
+      clock: this.clock,
+      staleMs: this.staleMs,
+      log: this.log,
+      ...(options.expectedSerial !== undefined ? { expectedSerial: options.expectedSerial } : {}),
+      ...(options.textIdentityWaitMs !== undefined ? { textIdentityWaitMs: options.textIdentityWaitMs } : {}),
+    });
+    this.device.onIdentity = (identity) => this.onIdentity(identity);
+    this.connection.on('state', (s) => this.onConnectionState(s));
+    this.connection.on('unit', (unit) => {
+      switch (unit.kind) {
+        case 'text-block':
+          this.onTextBlock(unit.fields);
+          break;
+        case 'hex-frame':
+          this.client.handleFrame(unit.frame, unit.text);
+          break;
+        case 'frame-error':
+          this.events.emit('frame-error', unit);
+          break;
+        default: {
+          const unreachable: never = unit;
+          return unreachable;
+        }
+      }
+      this.client.unitEnded();
+      if (unit.kind !== 'frame-error' && this.current.kind === 'stale') this.updateState();
+    });
+    this.client.on('reply', (reply) => this.onRegister(reply));
+    this.client.on('async', (reply) => this.onRegister(reply));
+  }
+
+  /** The state now (a stale port's `silentMs`, an error's `retryInMs` are as of now). */
+  get state(): PortState {
+    return this.computeState();
+  }
+
+  /** The device behind the port: the current one, or the last one seen while reconnecting. */
+  get identity(): DeviceIdentity | null {
+    return this.device.identity ?? this.lastIdentity;
+  }
+
+  get counters(): PortCounters {
+    const link = this.connection.stats;
+    const hex = this.client.counters;
+    return {
+      bytes: link.bytes,
+      textBlocks: link.textBlocks,
+      hexFrames: link.hexFrames,
+      rejected: { ...link.errors },
+      skippedBytes: link.skippedBytes,
+      snapshots: this.snapshots,
+      reconnects: link.reconnects,
+      drops: link.drops,
+      openFailures: link.openFailures,
+      requests: hex.requests,
+      completed: hex.completed,
+      failed: hex.failed,
+      timeouts: hex.timeouts,
+      retries: hex.retries,
+      unmatchedReplies: hex.unmatchedReplies,
+      asyncFrames: hex.asyncFrames,
+      deviceErrors: hex.deviceErrors,
+      queueFull: hex.queueFull,
+      queueDepth: this.client.depth,
+    };
+  }
+
+  on<K extends keyof PortEvents>(event: K, fn: (value: PortEvents[K]) => void): Remover {
+    return this.events.on(event, fn);
+  }
+
+  once<K extends keyof PortEvents>(event: K, fn: (value: PortEvents[K]) => void): Remover {
+    return this.events.once(event, fn);
+  }
+
+  /**
+   * Start: open the port and keep it open (reconnecting as needed) until `close()`. Never
+   * throws. `after`: a previous owner of the device still closing it.
+   */
+  open(after?: Promise<unknown>): void {
+    if (this.closed) return;
+    this.connection.open(after);
+  }
+
+  /** Stop: refuse pending requests (VE_PORT_CLOSED), stop every timer, close the port. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.staleTimer?.cancel();
+    this.staleTimer = undefined;
+    this.client.close();
+    this.device.reset();
+    await this.connection.close();
+    this.updateState();
+  }
+
+  /**
+   * Resolves with the identity once the device is identified (connected or stale with a known
+   * identity); rejects on a mismatch (VE_IDENTITY), a bootloader, a close, at `timeoutMs`
+   * (default 10 s) with the last error, or with `failFast` at the first error state.
+   */
+  ready(options: ReadyOptions = {}): Promise<DeviceIdentity> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let lastError: VeError | undefined;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        timer.cancel();
+        remove();
+        fn();
+      };
+      const timer = this.clock.setTimeout(() => {
+        settle(() =>
+          reject(
+            lastError ??
+              new VeError('VE_TIMEOUT', `no VE.Direct device identified on ${this.path} within ${Math.round(timeoutMs / 100) / 10} s (is it connected and powered?)`, {
+                path: this.path,
+              }),
+          ),
+        );
+      }, timeoutMs);
+      const check = (s: PortState): void => {
+        switch (s.kind) {
+          case 'connected':
+            settle(() => resolve(s.identity));
+            return;
+          case 'stale': {
+            const identity = s.identity;
+            if (identity) settle(() => resolve(identity));
+            return;
+          }
+          case 'mismatch':
+            settle(() => reject(this.identityError(s.identity, s.expectedSerial)));
+            return;
+          case 'error': {
+            const err = new VeError(s.code, s.message, { path: this.path, reason: s.reason });
+            lastError = err;
+            if (options.failFast || s.retryInMs === null) settle(() => reject(err));
+            return;
+          }
+          case 'closed':
+            settle(() => reject(new VeError('VE_PORT_CLOSED', `${this.path} was closed`, { path: this.path })));
+            return;
+          case 'connecting':
+            return;
+        }
+      };
+      const remove = this.events.on('state', check);
+      check(this.computeState());
+    });
+  }
+
+  /** Read a register from the device (HEX Get). */
+  async get(ref: RegisterRef, options: GetOptions = {}): Promise<RegisterReading> {
+    const { id } = resolveRegister(ref);
+    await this.gate();
+    const reply = await this.client.get(id, requestOptions(options));
+    return registerReading(reply);
+  }
+
+  /**
+   * Write a register by catalogue name or id: validated against the catalogue first, then
+   * written, then the echo is checked (flags 0, the value sent). `null` writes the register's
+   * "not available" value (0x2002 → 0xFFFF: the charger drops remote sense data at once).
+   */
+  async set(ref: RegisterRef, value: number | string | null, options: SetOptions = {}): Promise<RegisterReading> {
+    const { id, def, bytes } = prepareWrite(ref, value, options.allowFlash === true);
+    return this.write(id, bytes, def, options);
+  }
+
+  /**
+   * Write raw value bytes (little-endian, as on the wire; a Uint8Array or hex text "2D05")
+   * to any register, also one the catalogue does not know. The catalogue's guards still apply
+   * to registers it knows; an unknown register is written once, never retried.
+   */
+  async setRaw(ref: RegisterRef, bytes: Uint8Array | string, options: SetOptions = {}): Promise<RegisterReading> {
+    const { id, def } = resolveRegister(ref);
+    const value = typeof bytes === 'string' ? parseHexBytes(bytes) : bytes;
+    if (def !== undefined) checkWritable(def, options.allowFlash === true);
+    return this.write(id, value, def, options);
+  }
+
+  /** Ping: firmware version and type. */
+  async ping(options: GetOptions = {}): Promise<FirmwareVersion> {
+    await this.gate();
+    return this.client.ping(requestOptions(options));
+  }
+
+  async productId(options: GetOptions = {}): Promise<number> {
+    await this.gate();
+    return this.client.productId(requestOptions(options));
+  }
+
+  async appVersion(options: GetOptions = {}): Promise<FirmwareVersion> {
+    await this.gate();
+    return this.client.appVersion(requestOptions(options));
+  }
+
+  /** The last value learned for a register (reply or async), with its age; no request made. */
+  cached(ref: RegisterRef): CachedReading | undefined {
+    if (!this.device.trusted) return undefined;
+    return this.device.cached(resolveRegister(ref).id);
+  }
+
+  /** The merged Text snapshot as of now (ages as of now); null before the first block. */
+  snapshot(): TextSnapshotReading | null {
+    if (!this.device.trusted) return null;
+    return this.device.snapshot();
+  }
+
+  /** No valid data for `staleMs`. */
+  isStale(): boolean {
+    return this.silentMs() > this.staleMs;
+  }
+
+  // ─── internals ────────────────────────────────────────────────────────────────────────────
+
+  private async write(id: number, bytes: Uint8Array, def: RegisterDef | undefined, options: SetOptions): Promise<RegisterReading> {
+    await this.gate();
+    // A lost reply to a flash write or a command must not lead to doing it twice.
+    const retries = def?.storage === 'volatile' ? options.retries : 0;
+    const reply = await this.client.set(id, bytes, requestOptions({ ...options, ...(retries !== undefined ? { retries } : {}) }));
+    return registerReading(reply);
+  }
+
+  /** Refuse requests to a device that must be left alone; wait for the serial check. */
+  private async gate(): Promise<void> {
+    if (this.closed) throw new VeError('VE_PORT_CLOSED', `${this.path} was closed`, { path: this.path });
+    this.refuseUntrusted();
+    if (this.device.expectedSerial === undefined || this.device.status === 'identified') return;
+    const kind = this.connection.state.kind;
+    if (kind !== 'open' && kind !== 'opening') throw this.connection.notOpenError();
+    await this.device.settled();
+    this.refuseUntrusted();
+    // Read again after the wait (the compiler keeps the narrowing from before the await).
+    const status: string = this.device.status;
+    if (status !== 'identified') {
+      const kindNow = this.connection.state.kind;
+      if (kindNow !== 'open') throw this.connection.notOpenError();
+      throw new VeError('VE_IDENTITY', `${this.path}: the device has not been identified, so its serial cannot be checked against ${this.device.expectedSerial}`, {
+        path: this.path,
+        expectedSerial: this.device.expectedSerial,
+      });
+    }
+  }
+
+  private refuseUntrusted(): void {
+    const identity = this.device.identity;
+    if (this.device.status === 'mismatch' && identity) throw this.identityError(identity, this.device.expectedSerial ?? '');
+    if (this.device.status === 'bootloader') {
+      throw new VeError('VE_BOOTLOADER', `${this.path}: the device runs its bootloader (firmware ${identity?.firmware ?? '?'}), not its application`, { path: this.path });
+    }
+  }
+
+  private identityError(identity: DeviceIdentity, expectedSerial: string): VeError {
+    return new VeError(
+      'VE_IDENTITY',
+      `${this.path}: expected the device with serial ${expectedSerial}, found ${identity.product ?? 'a device'} with serial ${identity.serial ?? '(unreadable)'}`,
+      { path: this.path, expectedSerial, serial: identity.serial, productId: identity.productId },
+    );
+  }
+
+  private onConnectionState(s: ConnectionState): void {
+    if (s.kind === 'reconnecting') this.lastFailure = s;
+    if (s.kind === 'open') {
+      this.lastFailure = undefined;
+      this.client.linkChanged();
+      void this.device.identify(this.client);
+      this.armStaleTimer(this.staleMs);
+    } else if (s.kind === 'reconnecting' || s.kind === 'closing') {
+      this.device.reset();
+      this.client.linkChanged();
+      this.staleTimer?.cancel();
+      this.staleTimer = undefined;
+    }
+    this.updateState();
+  }
+
+  private onTextBlock(fields: Readonly<Record<string, string>>): void {
+    const cycle = this.device.handleTextBlock(fields, this.client);
+    if (!this.device.trusted) return;
+    this.events.emit('text-block', { fields, receivedAt: this.clock.now() });
+    if (cycle) {
+      this.snapshots++;
+      this.events.emit('snapshot', cycle);
+    }
+  }
+
+  private onRegister(reply: RegisterReply): void {
+    const reading = this.device.handleRegister(reply);
+    if (reading && this.device.trusted) this.events.emit('register', reading);
+  }
+
+  private onIdentity(identity: DeviceIdentity): void {
+    this.lastIdentity = identity;
+    this.events.emit('identity', identity);
+    this.updateState();
+  }
+
+  private silentMs(): number {
+    const conn = this.connection.state;
+    const since = conn.kind === 'open' ? Math.max(conn.since, this.connection.lastValidUnitAt) : this.connection.lastValidUnitAt;
+    return this.clock.now() - since;
+  }
+
+  private armStaleTimer(ms: number): void {
+    this.staleTimer?.cancel();
+    this.staleTimer = this.clock.setTimeout(() => {
+      this.staleTimer = undefined;
+      if (this.connection.state.kind !== 'open') return;
+      const silent = this.silentMs();
+      if (silent > this.staleMs) {
+        this.updateState();
+        // Look again in a while: data may come back without a unit arriving in a stale state.
+        this.armStaleTimer(this.staleMs);
+      } else {
+        this.updateState();
+        this.armStaleTimer(this.staleMs - silent + 1);
+      }
+    }, ms);
+  }
+
+  private computeState(): PortState {
+    const conn = this.connection.state;
+    if (this.closed || conn.kind === 'closed' || conn.kind === 'closing') return { kind: 'closed' };
+    const identity = this.device.identity;
+    const status = this.device.status;
+    if (status === 'mismatch' && identity) return { kind: 'mismatch', identity, expectedSerial: this.device.expectedSerial ?? '' };
+    if (status === 'bootloader') {
+      return {
+        kind: 'error',
+        code: 'VE_BOOTLOADER',
+        message: `${this.path}: the device runs its bootloader (firmware ${identity?.firmware ?? '?'})`,
+        reason: 'device in bootloader',
+        retryInMs: null,
+      };
+    }
+    switch (conn.kind) {
+      case 'reconnecting':
+      case 'opening': {
+        // While a reopen is tried, keep showing why it is needed (no flicker on every attempt).
+        const failure = conn.kind === 'reconnecting' ? conn : this.lastFailure;
+        if (failure === undefined) return { kind: 'connecting' };
+        if (failure.failure === 'silence' && this.lastIdentity) return { kind: 'stale', identity: this.lastIdentity, silentMs: this.silentMs() };
+        return {
+          kind: 'error',
+          code: failure.error.code,
+          message: failure.error.message,
+          reason: String(failure.error.details.reason ?? failure.error.message),
+          retryInMs: Math.max(0, failure.retryAt - this.clock.now()),
+        };
+      }
+      case 'open': {
+        const silentMs = this.silentMs();
+        if (identity === null) {
+          if (this.lastIdentity && silentMs > this.staleMs) return { kind: 'stale', identity: this.lastIdentity, silentMs };
+          return { kind: 'connecting' };
+        }
+        if (silentMs > this.staleMs) return { kind: 'stale', identity, silentMs };
+        return { kind: 'connected', identity };
+      }
+      default: {
+        const unreachable: never = conn;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Publish the state when what a badge shows changed (not for a growing silentMs). */
+  private updateState(): void {
+    const next = this.computeState();
+    if (sameState(this.current, next)) return;
+    this.current = next;
+    this.events.emit('state', next);
+  }
+}
+
+function sameState(a: PortState, b: PortState): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'connected':
+    case 'stale':
+    case 'mismatch':
+      return a.identity === (b as typeof a).identity;
+    case 'error':
+      return a.message === (b as typeof a).message && (a.retryInMs === null) === ((b as typeof a).retryInMs === null);
+    case 'connecting':
+    case 'closed':
+      return true;
+  }
+}
+
+function requestOptions(options: GetOptions): GetOptions {
+  return {
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.retries !== undefined ? { retries: options.retries } : {}),
+  };
+}
