@@ -34,6 +34,12 @@ export interface SimSystemOptions {
   readonly ambientC?: number;
   /** Mean DC load besides attached devices, W. Default 40. */
   readonly loadW?: number;
+  /**
+   * Panels charging the battery through a charger that is not simulated, W at full sun; used
+   * only while no simulated charger is attached, so a lone battery monitor still sees days
+   * and nights. Default 300; 0 for none.
+   */
+  readonly backgroundSolarW?: number;
 }
 
 export interface BatteryState {
@@ -95,6 +101,7 @@ export class SimSystem {
   private readonly ambientMeanC: number;
   private readonly loadW: number;
   private readonly chargers: ChargerEntry[] = [];
+  private readonly background: ChargerEntry;
   private readonly loads = new Set<() => number>();
 
   private speed: number;
@@ -108,6 +115,7 @@ export class SimSystem {
   private voltage: number;
   private current = 0;
   private loadCurrent = 0;
+  private stepping = false;
 
   constructor(clock: Clock, options: SimSystemOptions = {}) {
     this.clock = clock;
@@ -122,6 +130,15 @@ export class SimSystem {
     this.lastClock = clock.now();
     this.temperatureC = this.ambientAt(this.simTime);
     this.voltage = this.restVoltage(this.soc);
+    const backgroundW = options.backgroundSolarW ?? 300;
+    this.background = {
+      delivered: 0,
+      link: {
+        cableOhms: 0,
+        available: () => (backgroundW * this.clearSky(this.simTime) * this.cloud) / Math.max(1, this.voltage),
+        terminalTarget: () => 14.4 * this.scale,
+      },
+    };
   }
 
   /** 1, 2 or 4: how many 12 V blocks in series. */
@@ -235,14 +252,22 @@ export class SimSystem {
 
   /** Catch the state up with the clock. Every reader calls it; calling it more is harmless. */
   update(): void {
+    // Chargers read the state while a step runs; they get the state of that step.
+    if (this.stepping) return;
     const now = this.clock.now();
     const elapsed = ((now - this.lastClock) / 1000) * this.speed;
+    // Sub-millisecond steps would only add cost (the system clock moves between any two reads).
+    if (!(elapsed >= 0.001)) return;
     this.lastClock = now;
-    if (!(elapsed > 0)) return;
     // Long jumps (a day at high speed) take bigger steps rather than unbounded time.
     const steps = Math.min(10_000, Math.ceil(elapsed / MAX_STEP_S));
     const dt = elapsed / steps;
-    for (let i = 0; i < steps; i++) this.step(dt);
+    this.stepping = true;
+    try {
+      for (let i = 0; i < steps; i++) this.step(dt);
+    } finally {
+      this.stepping = false;
+    }
   }
 
   // ── Physics ───────────────────────────────────────────────────────────────────────────────
@@ -291,7 +316,7 @@ export class SimSystem {
     const ocv = this.restVoltage(this.soc);
     const rCharge = this.resistance(this.soc, true);
     let delivered = 0;
-    for (const entry of this.chargers) {
+    for (const entry of this.chargers.length > 0 ? this.chargers : [this.background]) {
       const { link } = entry;
       // The charger regulates its terminals; the battery sees that minus the cable drop.
       const drop = entry.delivered * link.cableOhms;

@@ -184,6 +184,7 @@ export class SimDevice {
       uptimeSeconds: () => Math.max(0, Math.floor((this.clock.now() - this.bootedAt) / 1000)),
     };
     this.model = profile.create(context);
+    this.poweredNow = this.model.powered?.() ?? true;
     // Blocks at a phase of their own, as separate devices are not in step.
     const phase = this.random.int(this.textIntervalMs);
     let interval: TimerHandle | null = null;
@@ -480,6 +481,8 @@ export class SimDevice {
 
   private sendAsync(register: number, value: Uint8Array): void {
     if (!this.isAwake() || this.sink === null) return;
+    // Announced now: the change detector need not send it again.
+    this.asyncLast.set(register, Buffer.from(value).toString('hex'));
     const frame = encodeFrame(Response.Async, registerPayload(register, 0, value));
     if (this.transmitter.inTextBlock && this.faults.asyncInsideBlock()) {
       this.sendHex(frame, 'next-record', 'async');

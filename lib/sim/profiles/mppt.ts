@@ -638,7 +638,11 @@ export class MpptModel implements FamilyModel, ChargerLink {
       slots.push(live(0x0140, () => this.capabilities()));
       slots.push(live(0xedb8, () => Math.round(this.panelMaxV * 100)));
     }
-    if (fw >= 0x117) slots.push(setting(0xedea, 12 * k, { max: 48 }));
+    if (fw >= 0x117) {
+      slots.push(setting(0xedea, 12 * k, { max: 48 }));
+      // Group id for parallel charging (10 on the captured 100/30).
+      slots.push(live(0x0104, () => 10));
+    }
     if (fw >= 0x142) slots.push(live(0xedb3, () => this.trackerMode()));
     if (fw >= 0x144) slots.push(live(0x0207, () => this.offReason()));
     else if (fw >= 0x129) slots.push(live(0x0205, () => this.offReason()));
