@@ -11,14 +11,18 @@ import { streamWithBinding, type PortFactory } from './serial-stream';
 
 export { VE_DIRECT_BAUD_RATE, streamWithBinding, type PortFactory } from './serial-stream';
 
-let platformBinding: BindingInterface | undefined;
+let platform: BindingInterface | undefined;
+
+/** The platform's serial driver (it also lists the ports). */
+export function platformBinding(): BindingInterface {
+  // autoDetect loads the native module: only once a real port is asked for.
+  platform ??= autoDetect();
+  return platform;
+}
 
 /** The binding for a path: the simulator for `sim:` paths, else the platform's serial driver. */
 export function bindingFor(path: string): BindingInterface {
-  if (isSimPath(path)) return simBinding;
-  // autoDetect loads the native module: only once a real port is asked for.
-  platformBinding ??= autoDetect();
-  return platformBinding;
+  return isSimPath(path) ? simBinding : platformBinding();
 }
 
 /** The default factory: a VE.Direct-configured stream for `path`, `autoOpen: false`. */
