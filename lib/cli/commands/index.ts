@@ -2,5 +2,6 @@
 
 import type { CliCommand } from '../command';
 import { decodeCommand } from './decode';
+import { simulateCommand } from './simulate';
 
-export const COMMANDS: readonly CliCommand[] = [decodeCommand];
+export const COMMANDS: readonly CliCommand[] = [decodeCommand, simulateCommand];
