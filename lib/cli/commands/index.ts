@@ -2,6 +2,11 @@
 
 import type { CliCommand } from '../command';
 import { decodeCommand } from './decode';
+import { getCommand } from './get';
+import { identifyCommand } from './identify';
+import { monitorCommand } from './monitor';
+import { scanCommand } from './scan';
+import { setCommand } from './set';
 import { simulateCommand } from './simulate';
 
-export const COMMANDS: readonly CliCommand[] = [decodeCommand, simulateCommand];
+export const COMMANDS: readonly CliCommand[] = [decodeCommand, monitorCommand, identifyCommand, getCommand, setCommand, scanCommand, simulateCommand];
