@@ -215,6 +215,7 @@ export const SIM_DEVICES: readonly SimDeviceSpec[] = [
     relay: false,
     splitBlock: false,
     pvOnly: false,
+    offReasonFrom: 0x153,
   }),
   mppt('bluesolar-100-30-pvonly', 'BlueSolar MPPT 100/30 "pv only", fw 1.33: silent without sun', {
     productId: 0xa044,
@@ -229,6 +230,7 @@ export const SIM_DEVICES: readonly SimDeviceSpec[] = [
     relay: false,
     splitBlock: false,
     pvOnly: true,
+    offReasonFrom: 0x153,
   }),
   inverter('phoenix-inverter', 'Phoenix Inverter 12V 1200VA 230V, fw 1.24 (Text only)', {
     productId: 0xa2f1,

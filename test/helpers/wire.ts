@@ -1,16 +1,11 @@
 /** Building VE.Direct wire bytes for tests: Text blocks with their checksum, HEX frames. */
 
 import type { TextBlockEvent } from '../../lib/protocol/framer';
+import { encodeTextBlock } from '../../lib/sim/text-block';
 
-/** The wire image of a Text block with the checksum byte that makes it sum to 0. */
+/** The wire image of a Text block with the checksum byte that makes it sum to 0 (the simulator's encoder). */
 export function textBlock(fields: Readonly<Record<string, string>>): Buffer {
-  const body = Object.entries(fields)
-    .map(([label, value]) => `\r\n${label}\t${value}`)
-    .join('');
-  const bytes = Buffer.from(`${body}\r\nChecksum\t`, 'latin1');
-  let sum = 0;
-  for (const b of bytes) sum += b;
-  return Buffer.concat([bytes, Buffer.from([(256 - (sum & 0xff)) & 0xff])]);
+  return Buffer.from(encodeTextBlock(fields));
 }
 
 /** Recompute, from what the framer emitted, that the block's bytes sum to 0 mod 256. */

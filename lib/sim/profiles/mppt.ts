@@ -46,6 +46,12 @@ export interface MpptModelOptions {
   readonly splitBlock: boolean;
   /** "pv only": no power, hence no communication, without sun (BlueSolar HEX protocol MPPT). */
   readonly pvOnly: boolean;
+  /**
+   * First firmware with the Text OR field: 1.44 on SmartSolar (VE.Direct Protocol 3.33). A
+   * BlueSolar 75/15 at 1.50 sends none and a BlueSolar 150/35 at 1.61 does (captures), so
+   * BlueSolar models here start at 1.53.
+   */
+  readonly offReasonFrom?: Firmware;
 }
 
 export interface MpptDeviceOptions {
@@ -273,7 +279,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
     ];
     const cs: [string, string] = ['CS', String(this.deviceState())];
     const tracker: Array<[string, string]> = fw >= 0x137 ? [['MPPT', String(this.trackerMode())]] : [];
-    const offReason: Array<[string, string]> = fw >= 0x144 ? [['OR', `0x${this.offReason().toString(16).toUpperCase().padStart(8, '0')}`]] : [];
+    const offReason: Array<[string, string]> = fw >= (options.offReasonFrom ?? 0x144) ? [['OR', `0x${this.offReason().toString(16).toUpperCase().padStart(8, '0')}`]] : [];
     const status: Array<[string, string]> = [['ERR', String(this.errorCode())]];
     if (fw >= 0x112) status.push(['LOAD', options.loadOutput ? onOff(this.loadOn()) : (options.loadText ?? 'ON')]);
     if (options.loadOutput && fw >= 0x115) status.push(['IL', '0']);
