@@ -17,6 +17,11 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
   },
   {
+    // `const node = this` is the Node-RED idiom for a node's handlers and editor callbacks.
+    files: ['nodes/**/*.ts', 'nodes/**/*.html'],
+    rules: { '@typescript-eslint/no-this-alias': 'off' },
+  },
+  {
     // The editor side of each node: plain browser scripts inside the .html files.
     files: ['nodes/**/*.html'],
     plugins: { html },

@@ -1,0 +1,167 @@
+/**
+ * `ve-direct-port` (config node): one serial path, one shared VeDirectPort. The nodes that
+ * name it register as users; the port opens for the first user, paints its state on every
+ * user's badge, and closes when this config node closes (redeploy, removal), its `done`
+ * waiting for the close. Also serves the editor: the port list (discovery), a port's live
+ * state and counters, and the register catalogue for the pickers.
+ */
+
+import type { NodeAPI, NodeStatus } from 'node-red';
+import type { Request, Response } from 'express';
+import { portRegistry } from '../lib/link/registry';
+import { listPorts } from '../lib/link/discovery';
+import type { VeDirectPort, VeDirectPortOptions } from '../lib/link/port';
+import type { LinkLogger } from '../lib/link/log';
+import { registersForFamily, REGISTERS } from '../lib/protocol/catalog/registers';
+import type { DeviceFamily, RegisterDef } from '../lib/protocol/catalog/types';
+import { noPortStatus, portStatus } from './lib/status';
+import type { PortConfigNode, PortNodeDef, PortUser } from './lib/types';
+
+/** Editor numbers arrive as strings; an empty or invalid field means "default". */
+function numberSetting(value: string | number | undefined, scale = 1): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n * scale : undefined;
+}
+
+/** The catalogue entry as the editor's register picker shows it. */
+function registerSummary(def: RegisterDef): Record<string, unknown> {
+  return {
+    id: def.id,
+    name: def.name,
+    description: def.description,
+    unit: def.unit,
+    access: def.access,
+    storage: def.storage,
+    type: def.type,
+    families: def.families,
+    ...(def.min !== undefined ? { min: def.min } : {}),
+    ...(def.max !== undefined ? { max: def.max } : {}),
+  };
+}
+
+export = function (RED: NodeAPI): void {
+  function VeDirectPortNode(this: PortConfigNode & { path: string; port: VeDirectPort | null; portError: Error | null }, config: PortNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    node.path = (config.path ?? '').trim();
+    node.port = null;
+    node.portError = null;
+    const users = new Set<PortUser>();
+    let stopPainting: (() => void) | null = null;
+    const owner = `ve-direct-port "${config.name || node.path}" (${node.id})`;
+
+    const log: LinkLogger = {
+      info: (msg) => node.log(msg),
+      warn: (msg) => node.warn(msg),
+    };
+    const options: VeDirectPortOptions = {
+      log,
+      ...(config.expectedSerial?.trim() ? { expectedSerial: config.expectedSerial.trim() } : {}),
+      ...(numberSetting(config.requestTimeout) !== undefined ? { requestTimeoutMs: numberSetting(config.requestTimeout)! } : {}),
+      ...(config.retries !== undefined && config.retries !== '' && Number.isInteger(Number(config.retries)) ? { retries: Math.max(0, Number(config.retries)) } : {}),
+      ...(numberSetting(config.staleAfter, 1000) !== undefined ? { staleMs: numberSetting(config.staleAfter, 1000)! } : {}),
+      ...(numberSetting(config.reconnectAfter, 1000) !== undefined ? { silenceMs: numberSetting(config.reconnectAfter, 1000)! } : {}),
+    };
+
+    node.portStatus = (): NodeStatus => (node.port ? portStatus(RED, node.port.state) : noPortStatus(RED, node.portError?.message));
+
+    const paint = (): void => {
+      const status = node.portStatus();
+      for (const user of users) user.status(status);
+    };
+
+    function open(): VeDirectPort | null {
+      if (node.port || node.portError) return node.port;
+      if (!node.path) {
+        node.portError = new Error(RED._('ve-direct-port.errors.no-path'));
+        return null;
+      }
+      try {
+        node.port = portRegistry.acquire(node.path, owner, options);
+      } catch (err) {
+        node.portError = err as Error;
+        node.error(RED._('ve-direct-port.errors.cannot-use', { path: node.path, message: (err as Error).message }));
+        return null;
+      }
+      stopPainting = node.port.on('state', paint);
+      return node.port;
+    }
+
+    node.register = (user: PortUser): VeDirectPort | null => {
+      users.add(user);
+      const port = open();
+      user.status(node.portStatus());
+      return port;
+    };
+
+    node.deregister = (user: PortUser): void => {
+      users.delete(user);
+      user.status({});
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      stopPainting?.();
+      stopPainting = null;
+      const port = node.port;
+      node.port = null;
+      users.clear();
+      if (!port) {
+        done();
+        return;
+      }
+      // Node-RED gives a close handler 15 s; the port closes in well under that.
+      portRegistry
+        .release(node.path, owner)
+        .catch((err: unknown) => node.warn(RED._('ve-direct-port.errors.close-failed', { message: (err as Error).message })))
+        .finally(() => done());
+    });
+  }
+
+  RED.nodes.registerType('ve-direct-port', VeDirectPortNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+
+  // ─── Admin endpoints for the editor ───────────────────────────────────────────────────────
+  const canRead = RED.auth.needsPermission('ve-direct.read');
+
+  // Serial ports with Victron cables first; `probe=1` also asks each free port who is there.
+  RED.httpAdmin.get('/ve-direct/ports', canRead, (req: Request, res: Response) => {
+    listPorts({ probe: req.query.probe === '1' || req.query.probe === 'true' })
+      .then((result) => res.json(result))
+      .catch((err: unknown) => res.json({ ports: [], warning: String((err as Error).message ?? err) }));
+  });
+
+  // A deployed port node's state, identity and counters (the config dialog's diagnostics).
+  RED.httpAdmin.get('/ve-direct/ports/:id/status', canRead, (req: Request, res: Response) => {
+    const node = RED.nodes.getNode(String(req.params.id)) as PortConfigNode | null;
+    if (!node || !('portStatus' in node)) {
+      res.status(404).json({ error: RED._('ve-direct-port.errors.not-deployed') });
+      return;
+    }
+    const port = node.port;
+    res.json({
+      path: node.path,
+      status: node.portStatus(),
+      state: port?.state ?? null,
+      identity: port?.identity ?? null,
+      counters: port?.counters ?? null,
+      error: node.portError?.message ?? null,
+    });
+  });
+
+  // The register catalogue, optionally only a family's, or the family of the device behind a
+  // deployed port node (`port=<id>`).
+  RED.httpAdmin.get('/ve-direct/registers', canRead, (req: Request, res: Response) => {
+    let family = typeof req.query.family === 'string' ? (req.query.family as DeviceFamily) : undefined;
+    let device: unknown = null;
+    if (typeof req.query.port === 'string') {
+      const node = RED.nodes.getNode(req.query.port) as PortConfigNode | null;
+      const identity = node && 'portStatus' in node ? node.port?.identity : null;
+      if (identity) {
+        device = identity;
+        family = family ?? identity.family ?? undefined;
+      }
+    }
+    const defs = family ? registersForFamily(family) : REGISTERS;
+    res.json({ family: family ?? null, device, registers: defs.map(registerSummary) });
+  });
+};
