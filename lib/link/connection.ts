@@ -40,8 +40,21 @@ export interface BackoffOptions {
   readonly healthyMs?: number;
 }
 
+/**
+ * Whether the path still names the device that was opened: a token for it (any string that
+ * changes when another device takes the name), or null when the path is gone.
+ */
+export type PresenceCheck = (path: string) => Promise<string | null>;
+
 export interface ConnectionOptions {
   readonly portFactory: PortFactory;
+  /**
+   * Checked every `presenceIntervalMs` while open. A pty whose other end went away, and some
+   * USB drivers after an unplug, never report an error: the read just returns nothing, for
+   * ever. The path vanishing (or naming a new device) is the sign.
+   */
+  readonly presence?: PresenceCheck;
+  readonly presenceIntervalMs?: number;
   readonly clock?: Clock;
   /** Reopen the port when no valid unit arrived for this long while open. */
   readonly silenceMs?: number;
@@ -50,6 +63,7 @@ export interface ConnectionOptions {
 }
 
 export const DEFAULT_SILENCE_MS = 15_000;
+export const DEFAULT_PRESENCE_INTERVAL_MS = 1_000;
 export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 1_000, maxMs: 30_000, healthyMs: 10_000 };
 /** A close that hangs (a wedged driver) must not hold up a redeploy. */
 const CLOSE_TIMEOUT_MS = 3_000;
@@ -101,6 +115,11 @@ export class Connection {
   private readonly factory: PortFactory;
   private readonly clock: Clock;
   private readonly silenceMs: number;
+  private readonly presence: PresenceCheck | undefined;
+  private readonly presenceIntervalMs: number;
+  private presenceTimer: TimerHandle | undefined;
+  /** The presence token of the device the current stream opened. */
+  private presenceToken: string | null | undefined;
   private readonly backoff: Required<BackoffOptions>;
   private readonly log: LinkLogger;
   private readonly framer = new Framer();
@@ -129,6 +148,8 @@ export class Connection {
     this.factory = options.portFactory;
     this.clock = options.clock ?? systemClock;
     this.silenceMs = options.silenceMs ?? DEFAULT_SILENCE_MS;
+    this.presence = options.presence;
+    this.presenceIntervalMs = options.presenceIntervalMs ?? DEFAULT_PRESENCE_INTERVAL_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.log = options.log ?? silentLogger;
     this.events = new Listeners<ConnectionEvents>((err, event) =>
@@ -289,6 +310,8 @@ export class Connection {
     this.lastLogged = '';
     this.log.info(`${this.path}: opened at 19200 baud`);
     this.armSilenceTimer(this.silenceMs);
+    this.presenceToken = undefined;
+    this.checkPresence(stream);
     this.transition({ kind: 'open', since: now });
   }
 
@@ -329,6 +352,34 @@ export class Connection {
     this.drop('lost', serialError(this.path, 'lost', err));
   }
 
+  /** Look whether the path still names the opened device; again every presenceIntervalMs. */
+  private checkPresence(stream: SerialPortStream): void {
+    const presence = this.presence;
+    if (!presence) return;
+    this.presenceTimer = undefined;
+    presence(this.path).then(
+      (token) => {
+        if (stream !== this.stream || this.current.kind !== 'open') return;
+        if (token === null) {
+          this.drop('lost', serialError(this.path, 'lost', new Error('device disconnected (the path is gone)')));
+          return;
+        }
+        if (this.presenceToken === undefined) this.presenceToken = token;
+        else if (token !== this.presenceToken) {
+          this.drop('lost', serialError(this.path, 'lost', new Error('device disconnected (the path now names another device)')));
+          return;
+        }
+        this.presenceTimer = this.clock.setTimeout(() => this.checkPresence(stream), this.presenceIntervalMs);
+      },
+      () => {
+        // Could not look (a permission quirk): keep the port, look again later.
+        if (stream === this.stream && this.current.kind === 'open') {
+          this.presenceTimer = this.clock.setTimeout(() => this.checkPresence(stream), this.presenceIntervalMs);
+        }
+      },
+    );
+  }
+
   private armSilenceTimer(ms: number): void {
     this.silenceTimer?.cancel();
     this.silenceTimer = this.clock.setTimeout(() => this.checkSilence(), ms);
@@ -359,6 +410,8 @@ export class Connection {
     this.stream = undefined;
     this.silenceTimer?.cancel();
     this.silenceTimer = undefined;
+    this.presenceTimer?.cancel();
+    this.presenceTimer = undefined;
     return stream;
   }
 

@@ -4,10 +4,13 @@
  * other path. The factory is a parameter of the link, so tests hand in their own.
  */
 
+import { stat } from 'node:fs/promises';
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import { isSimPath, simBinding } from '../sim/binding';
 import { streamWithBinding, type PortFactory } from './serial-stream';
+
+import type { PresenceCheck } from './connection';
 
 export { VE_DIRECT_BAUD_RATE, streamWithBinding, type PortFactory } from './serial-stream';
 
@@ -27,3 +30,19 @@ export function bindingFor(path: string): BindingInterface {
 
 /** The default factory: a VE.Direct-configured stream for `path`, `autoOpen: false`. */
 export const openSerial: PortFactory = (path) => streamWithBinding(path, bindingFor(path));
+
+/**
+ * The presence check for paths of the default factory: the device node the path resolves to
+ * (inode and device number), null once it is gone. An unplugged USB cable's /dev/ttyUSB0 and
+ * by-id link disappear; a replugged one is a new node. Simulated devices are always present.
+ */
+export const pathPresence: PresenceCheck = async (path) => {
+  if (isSimPath(path)) return 'sim';
+  try {
+    const s = await stat(path);
+    return `${s.dev}:${s.ino}:${s.rdev}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+};

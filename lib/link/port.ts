@@ -29,7 +29,7 @@ import { VeError, type VeErrorCode } from '../errors';
 import type { RegisterDef } from '../protocol/catalog/types';
 import type { FrameErrorEvent, FrameErrorKind } from '../protocol/framer';
 import type { FirmwareVersion } from '../protocol/hex-codec';
-import { Connection, DEFAULT_SILENCE_MS, type BackoffOptions, type ConnectionState } from './connection';
+import { Connection, DEFAULT_SILENCE_MS, type BackoffOptions, type ConnectionState, type PresenceCheck } from './connection';
 import {
   Device,
   DEFAULT_STALE_MS,
@@ -42,7 +42,8 @@ import {
 import { HexClient, HEX_CLIENT_DEFAULTS, type RegisterReply } from './hex-client';
 import { Listeners, type Remover } from './listeners';
 import { silentLogger, type LinkLogger } from './log';
-import { openSerial, type PortFactory } from './port-factory';
+import { openSerial, pathPresence } from './port-factory';
+import type { PortFactory } from './serial-stream';
 import { resolveRegister, type RegisterRef } from './register-ref';
 import { checkWritable, parseHexBytes, prepareWrite } from './write-guard';
 
@@ -69,6 +70,8 @@ export interface VeDirectPortOptions {
   readonly textIdentityWaitMs?: number;
   readonly clock?: Clock;
   readonly portFactory?: PortFactory;
+  /** Whether the path still names the opened device (default: a stat of the path, for the default factory). */
+  readonly presence?: PresenceCheck;
   readonly log?: LinkLogger;
 }
 
@@ -192,6 +195,8 @@ export class VeDirectPort {
     this.events = new Listeners<PortEvents>(onListenerError);
     this.connection = new Connection(path, {
       portFactory: options.portFactory ?? openSerial,
+      // The path check belongs to the default factory's paths; a test factory brings its own.
+      ...(options.presence !== undefined ? { presence: options.presence } : options.portFactory === undefined ? { presence: pathPresence } : {}),
       clock: this.clock,
       silenceMs: options.silenceMs ?? DEFAULT_SILENCE_MS,
       ...(options.backoff ? { backoff: options.backoff } : {}),

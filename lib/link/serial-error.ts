@@ -13,7 +13,7 @@ const RULES: ReadonlyArray<{ test: RegExp; text: string; busy?: boolean }> = [
   { test: /ENOENT|No such file or directory|does not exist/i, text: 'port not found (unplugged?)' },
   { test: /EACCES|Permission denied/i, text: 'permission denied (is the user in the dialout group?)' },
   { test: /Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN/i, text: 'port in use by another program', busy: true },
-  { test: /ENXIO|No such device|disconnected|EIO|Input\/output error/i, text: 'device disconnected' },
+  { test: /ENXIO|No such device|disconnected|EIO|Input\/output error|EBADF|bad file descriptor/i, text: 'device disconnected' },
 ];
 
 function messageOf(err: unknown): string {

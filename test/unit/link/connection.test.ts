@@ -200,6 +200,38 @@ describe('Connection', () => {
     await connection.close();
   });
 
+  it('drops the port when its path is gone or names another device, though the stream says nothing', async () => {
+    let token: string | null = 'pts/3';
+    const { clock, connection, line } = setup({ presence: async () => token, presenceIntervalMs: 1000 });
+    connection.open();
+    await settle();
+    clock.advance(1000);
+    await settle();
+    assert.equal(kindOf(connection), 'open');
+    token = null; // the pty's other end went away: reads return nothing, no error
+    clock.advance(1000);
+    await settle();
+    const s = connection.state;
+    assert.equal(s.kind, 'reconnecting');
+    if (s.kind === 'reconnecting') {
+      assert.match(s.error.message, /lost: device disconnected$/);
+      assert.match(String(s.error.details.cause), /the path is gone/);
+    }
+    token = 'pts/4';
+    clock.advance(1000);
+    await settle();
+    assert.equal(kindOf(connection), 'open');
+    token = 'pts/5'; // the same name, now another device
+    clock.advance(1000);
+    await settle();
+    const t = connection.state;
+    assert.equal(t.kind, 'reconnecting');
+    if (t.kind === 'reconnecting') assert.match(String(t.error.details.cause), /names another device/);
+    assert.equal(line.opens, 2);
+    await connection.close();
+    assert.equal(clock.pending, 0);
+  });
+
   it('ignores a late close or error from a stream it already gave up', async () => {
     const { clock, line, connection, streams } = setup();
     connection.open();
