@@ -35,6 +35,7 @@ export interface CreateSimDeviceOptions extends MpptDeviceOptions {
   readonly habits?: Partial<HexHabits>;
   readonly textIntervalMs?: number;
   readonly bootMs?: number;
+  readonly hostLogLimit?: number;
 }
 
 export interface SimDeviceSpec {
@@ -274,6 +275,7 @@ export function createSimDevice(name: string, options: CreateSimDeviceOptions = 
     ...(options.habits ? { habits: options.habits } : {}),
     ...(options.textIntervalMs !== undefined ? { textIntervalMs: options.textIntervalMs } : {}),
     ...(options.bootMs !== undefined ? { bootMs: options.bootMs } : {}),
+    ...(options.hostLogLimit !== undefined ? { hostLogLimit: options.hostLogLimit } : {}),
   });
 }
 

@@ -95,6 +95,8 @@ export interface SimDeviceOptions {
   readonly habits?: Partial<HexHabits>;
   readonly textIntervalMs?: number;
   readonly bootMs?: number;
+  /** Keep at most this many host frames in `hostLog` (oldest dropped). Default 10 000. */
+  readonly hostLogLimit?: number;
 }
 
 interface Expectation {
@@ -136,6 +138,7 @@ export class SimDevice {
   private readonly settings = new Map<number, number>();
   private readonly textIntervalMs: number;
   private readonly bootMs: number;
+  private readonly hostLogLimit: number;
   private readonly textTimer: TimerHandle;
   private readonly output = new Signal<Uint8Array>();
   private readonly units = new Signal<SentUnit>();
@@ -169,6 +172,7 @@ export class SimDevice {
     if (options.faults) this.faults.set(options.faults);
     this.textIntervalMs = options.textIntervalMs ?? TEXT_INTERVAL_MS;
     this.bootMs = options.bootMs ?? DEFAULT_BOOT_MS;
+    this.hostLogLimit = options.hostLogLimit ?? 10_000;
     this.transmitter = new Transmitter(this.clock, (bytes, unit, last) => this.deliver(bytes, unit, last));
     this.bootedAt = this.clock.now();
     // A device found already running: its first block comes within the first second.
@@ -381,8 +385,7 @@ export class SimDevice {
     this.stats.hostFrames++;
     if (!decoded || !decoded.ok) {
       const record: HostFrame = { at: now, frame: `:${text}`, valid: false };
-      this.hostLog.push(record);
-      this.hostFrames.emit(record);
+      this.logHostFrame(record);
       if (!this.habits.answersHex) return;
       this.stats.hostFrameErrors++;
       this.reply([encodeFrame(Response.Error, un16Bytes(FRAME_ERROR_CODE))]);
@@ -390,8 +393,7 @@ export class SimDevice {
     }
     const command = interpretCommand(decoded.frame);
     const record: HostFrame = { at: now, frame: `:${text.toUpperCase()}`, valid: true, command };
-    this.hostLog.push(record);
-    this.hostFrames.emit(record);
+    this.logHostFrame(record);
     if (!this.habits.answersHex) return;
     if (this.habits.pauseTextOnHex) this.textPausedUntil = now + this.habits.hexHoldMs;
     if (this.habits.asyncAfterHex) {
@@ -408,6 +410,13 @@ export class SimDevice {
     }
     const frames = this.answer(command);
     if (frames.length > 0) this.reply(frames);
+  }
+
+  private logHostFrame(record: HostFrame): void {
+    // A long run (a demo, a soak test) must not grow without bound.
+    if (this.hostLog.length >= this.hostLogLimit) this.hostLog.splice(0, this.hostLog.length - this.hostLogLimit + 1);
+    this.hostLog.push(record);
+    this.hostFrames.emit(record);
   }
 
   private answer(command: HexCommand): string[] {

@@ -240,3 +240,15 @@ test('host log, scripted behaviours and expectations', () => {
   assert.ok(rig.device.hostLog.every((f) => f.valid && f.command !== undefined));
   rig.dispose();
 });
+
+test('the host log keeps the newest frames up to its limit', () => {
+  const rig = simRig('smartsolar-100-30', { hostLogLimit: 3 });
+  rig.advance(1500);
+  for (const frame of [':154', ':451', ':352', ':7F0ED0071']) exchange(rig, frame);
+  assert.deepEqual(
+    rig.device.hostLog.map((f) => f.frame),
+    [':451', ':352', ':7F0ED0071'],
+  );
+  assert.equal(rig.device.stats.hostFrames, 4);
+  rig.dispose();
+});
