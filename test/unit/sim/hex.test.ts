@@ -252,3 +252,22 @@ test('the host log keeps the newest frames up to its limit', () => {
   assert.equal(rig.device.stats.hostFrames, 4);
   rig.dispose();
 });
+
+test('an invalid charge voltage is stored to flash and stops the charger with error 119 until fixed and restarted', () => {
+  const rig = simRig('smartsolar-100-30');
+  rig.advance(1500);
+  const invalid = setFrame(0xedf7, [0xd0, 0x07]); // 20.00 V on a 12 V system
+  assert.deepEqual(replies(exchange(rig, invalid)), [invalid]);
+  assert.equal(rig.device.flashWrites.get(0xedf7), 1);
+  assert.deepEqual(replies(exchange(rig, getFrame(0xedda))), [encodeFrame(Response.Get, registerPayload(0xedda, 0, [119]))]);
+  rig.advance(2000);
+  assert.equal(rig.blocks().at(-1)!.fields.ERR, '119');
+  assert.equal(rig.blocks().at(-1)!.fields.CS, '2');
+  // A valid value alone does not clear it; a restart with valid settings does.
+  exchange(rig, setFrame(0xedf7, [0xa0, 0x05]));
+  assert.deepEqual(replies(exchange(rig, getFrame(0xedda))), [encodeFrame(Response.Get, registerPayload(0xedda, 0, [119]))]);
+  exchange(rig, ':64F', 3000);
+  assert.deepEqual(replies(exchange(rig, getFrame(0xedda))), [encodeFrame(Response.Get, registerPayload(0xedda, 0, [0]))]);
+  assert.equal(rig.device.flashWriteCount, 2);
+  rig.dispose();
+});
