@@ -412,7 +412,7 @@ export class ChargerSession {
         return;
       }
       if (mode.rawNumber !== null && mode.rawNumber !== 0) {
-        evidence.push(`0x200E network mode is ${hex2(mode.rawNumber)} (${describeMode(mode.rawNumber)}): another master (GX, BMS or ESS) controls this charger`);
+        evidence.push(`0x200E network mode ${hex2(mode.rawNumber)} (${describeMode(mode.rawNumber)}): another master (GX, BMS or ESS) controls this charger`);
       }
     }
     const status = await this.read(NETWORK_STATUS);
@@ -423,28 +423,26 @@ export class ChargerSession {
     const byte = status.rawNumber;
     this.statusByte = byte;
     const role = byte & STATUS_ROLE_MASK;
-    if (role !== ROLE_STAND_ALONE) {
-      evidence.push(`0x200F network status is ${hex2(byte)}: role ${ROLE_TEXT[role] ?? hex2(role)}, not stand-alone: another master controls this charger`);
-    }
+    const statusFindings: string[] = [];
+    if (role !== ROLE_STAND_ALONE) statusFindings.push(`role ${ROLE_TEXT[role] ?? hex2(role)}, not stand-alone`);
     if (gate.senseBits) {
+      const foreign: Quantity[] = [];
       for (const q of QUANTITIES) {
         const inUse = (byte & BIT[q]) !== 0;
         this.sensing[q] = inUse;
-        if (inUse && !this.mayBeOurs(q, now)) {
-          evidence.push(`0x200F network status is ${hex2(byte)}: the charger already uses a remote ${q} that this bridge did not send (VE.Smart network or another master)`);
-        }
+        if (inUse && !this.mayBeOurs(q, now)) foreign.push(q);
         const s = this.q[q];
         if (s.active && s.lastWrite?.ok === true && !s.lastWrite.release) s.clearChecks = inUse ? 0 : s.clearChecks + 1;
       }
+      if (foreign.length > 0) statusFindings.push(`remote ${foreign.join(' and ')} already in use, not sent by this bridge`);
     }
+    if (statusFindings.length > 0) evidence.push(`0x200F network status ${hex2(byte)}: ${statusFindings.join('; ')}`);
     if (full && initial && gate.networkInfo) {
       const info = await this.read(NETWORK_INFO);
       if (info !== 'unknown' && info.rawNumber !== null) {
-        for (const q of QUANTITIES) {
-          if ((info.rawNumber & BIT[q]) !== 0 && !this.mayBeOurs(q, now)) {
-            evidence.push(`0x200D network info is ${hex2(info.rawNumber)}: remote ${q} sense already in use (VE.Smart network?)`);
-          }
-        }
+        const bits = info.rawNumber;
+        const foreign = QUANTITIES.filter((q) => (bits & BIT[q]) !== 0 && !this.mayBeOurs(q, now));
+        if (foreign.length > 0) evidence.push(`0x200D network info ${hex2(bits)}: remote ${foreign.join(' and ')} sense in use (VE.Smart network?)`);
       }
       const networked = await this.read(BATTERY_TEMPERATURE);
       if (networked !== 'unknown' && networked.value !== null && !this.mayBeOurs('temperature', now)) {

@@ -6,3 +6,4 @@ export { SenseBridge, MIN_WRITE_SPACING_MS, STARTUP_GRACE_MS, type SenseBridgeOp
 export { DEFAULT_CONFIG, CONFIG_BOUNDS, resolveConfig } from './config';
 export { encodeSense, type EncodedSense } from './encoding';
 export * from './types';
+export { PortAdapter, portAdapter, type PortAdapterOptions } from './port-adapters';
