@@ -464,7 +464,8 @@ export class SimDevice {
     if (!slot) return encodeFrame(Response.Set, registerPayload(id, Flag.UnknownId));
     const flash = slot.def.storage === 'flash';
     if (flash) bump(this.flashWriteAttempts, id);
-    if (!slot.write) return encodeFrame(Response.Set, registerPayload(id, Flag.NotSupported, slot.read?.() ?? []));
+    // Read-only by the catalogue (or by this device): flags 0x02 with the current value.
+    if (slot.def.access === 'ro' || !slot.write) return encodeFrame(Response.Set, registerPayload(id, Flag.NotSupported, slot.read?.() ?? []));
     const outcome = slot.write(value);
     if (outcome.stored && flash) bump(this.flashWrites, id);
     return encodeFrame(Response.Set, registerPayload(id, outcome.flags, outcome.value));

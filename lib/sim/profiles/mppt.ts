@@ -666,8 +666,9 @@ export class MpptModel implements FamilyModel, ChargerLink {
         [0x200a, this.linkSlot(0x200a)],
         [NETWORK_MODE, this.networkModeSlot()],
         live(NETWORK_STATUS, () => this.networkStatus()),
-        live(0x2013, () => 0x7fffffff),
-        live(0x2027, () => 0xffffffff),
+        // Written by a network master (parallel charging, VE.Smart); "not available" here.
+        [0x2013, this.linkSlot(0x2013)],
+        [0x2027, this.linkSlot(0x2027)],
         live(0x2030, () => (system.irradiance() > PV_ONLY_POWER_ON ? 1 : 0)),
         [
           0x2031,
