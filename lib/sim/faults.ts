@@ -56,7 +56,7 @@ export interface FaultStats {
   bytesDropped: number;
   garbageBursts: number;
   garbageBytes: number;
-  /** Host frames that reached the device with a flipped bit. */
+  /** Host writes (one frame each, as hosts send them) that reached the device with a flipped bit. */
   hostFramesCorrupted: number;
   hostBytesFlipped: number;
   repliesLost: number;
