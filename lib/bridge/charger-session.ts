@@ -30,7 +30,7 @@ import { isVeError, type VeErrorCode } from '../errors';
 import type { AlarmDraft } from './alarms';
 import { encodeSense, type EncodedSense } from './encoding';
 import { gateCharger, type ChargerGate } from './gating';
-import { checkSenseVoltage, inferNominal, isSaneVoltage, nominalFromSetting, type Nominal, type VoltageVerdict } from './plausibility';
+import { checkSenseVoltage, inferNominal, isPlausibleTemperature, isSaneVoltage, nominalFromSetting, type Nominal, type VoltageVerdict } from './plausibility';
 import {
   BATTERY_TEMPERATURE,
   CHARGER_VOLTAGE,
@@ -341,9 +341,13 @@ export class ChargerSession {
       const due = ctx.due.has(quantity);
       if (share === null || (!due && !ctx.releaseOnly.has(quantity))) continue;
       if (ctx.stopping()) break;
-      const decision = await this.decide(quantity, share, ctx);
+      let decision = await this.decide(quantity, share, ctx);
       const state = this.q[quantity];
       if (!due && decision.write !== null) continue;
+      // The checks may have taken a request or two: the value must still be fresh now.
+      if (decision.write !== null && ctx.clock.now() - decision.receivedAt > ctx.config.freshnessMs) {
+        decision = { write: null, reason: `the ${quantity} went stale before it could be written` };
+      }
       let outcome: 'ok' | 'refused';
       if (decision.write !== null) {
         state.reason = null;
@@ -476,7 +480,13 @@ export class ChargerSession {
     const now = ctx.clock.now();
     if (now - share.receivedAt > ctx.config.freshnessMs) return { write: null, reason: `the ${quantity} went stale before it could be written` };
     const encoded = encodeSense(SENSE_REGISTER[quantity], share.value);
-    if (quantity === 'temperature') return { write: encoded, receivedAt: share.receivedAt };
+    if (quantity === 'temperature') {
+      // Checked at the source already; once more on the value about to go out.
+      if (encoded.value === null || !isPlausibleTemperature(encoded.value, ctx.config.temperatureMin, ctx.config.temperatureMax)) {
+        return { write: null, reason: `temperature ${String(encoded.value)} °C is outside ${ctx.config.temperatureMin}..${ctx.config.temperatureMax} °C` };
+      }
+      return { write: encoded, receivedAt: share.receivedAt };
+    }
 
     const terminal = await this.freshTerminal(ctx);
     const nominal = await this.nominalFor(ctx, terminal);
@@ -650,6 +660,10 @@ export class ChargerSession {
       sensingVoltage: this.sensing.voltage,
       sensingTemperature: this.sensing.temperature,
       networkStatus: this.statusByte,
+      notAvailableNotice: {
+        voltage: this.target.notAvailableNotice?.(SENSE_REGISTER.voltage) ?? null,
+        temperature: this.target.notAvailableNotice?.(SENSE_REGISTER.temperature) ?? null,
+      },
       writes,
       lastWrite: { voltage: this.q.voltage.lastWrite, temperature: this.q.temperature.lastWrite },
     };

@@ -149,6 +149,13 @@ export class PortAdapter implements MonitorSource, ChargerTarget {
     return { echo: reading.raw, flags: reading.flags };
   }
 
+  notAvailableNotice(register: SenseRegister): number | null {
+    const cached = this.port.cached(register);
+    // The cache holds the latest of Set replies and async frames: an async sentinel is the charger's own notice.
+    if (cached === undefined || cached.source !== 'async' || cached.value !== null) return null;
+    return cached.receivedAt;
+  }
+
   async read(register: ChargerReadRegister): Promise<RegisterValue> {
     const reading = await this.port.get(register);
     return { value: typeof reading.value === 'number' ? reading.value : null, rawNumber: rawInteger(reading.raw) };

@@ -124,6 +124,12 @@ export interface ChargerTarget {
   write(register: SenseRegister, value: number | null): Promise<WriteAck>;
   /** Get one register; rejects with a VeError. */
   read(register: ChargerReadRegister): Promise<RegisterValue>;
+  /**
+   * When the charger last announced on its own (async frame, fw ≥ 1.26) that this sense value
+   * is "not available" — it sends that when a value times out, and may after a release — or
+   * null. Diagnostics only.
+   */
+  notAvailableNotice?(register: SenseRegister): number | null;
 }
 
 // ── Configuration ────────────────────────────────────────────────────────────────────────────
@@ -295,6 +301,8 @@ export interface ChargerReport {
   readonly sensingTemperature: boolean | null;
   /** 0x200F as read (raw byte), null when not read. */
   readonly networkStatus: number | null;
+  /** Clock time of the charger's last async "not available" notice per value (timeout or after a release), or null. */
+  readonly notAvailableNotice: { readonly voltage: number | null; readonly temperature: number | null };
   /** Writes made in this cycle. */
   readonly writes: readonly WriteReport[];
   readonly lastWrite: { readonly voltage: WriteReport | null; readonly temperature: WriteReport | null };

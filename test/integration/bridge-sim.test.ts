@@ -103,6 +103,31 @@ describe('bridge on the link stack (in-process simulators)', () => {
     assert.equal(b.flashWrites(), 0);
   });
 
+  it('a release that never gets an answer is tried twice, then left to the charger’s 60 s timeout, which it announces', async () => {
+    const b = (bench = new SimBench({ monitors: ['sim:bmv712'], chargers: ['sim:smartsolar-100-30'] }));
+    await b.run(20_000);
+    const path = 'sim:smartsolar-100-30';
+    // Releases get lost on the way (no answer); values still work.
+    b.device(path).addBehaviour((command) => {
+      if (command.type !== 'set') return undefined;
+      const raw = Buffer.from(command.value).toString('hex').toUpperCase();
+      return raw === 'FFFF' || raw === 'FF7F' ? null : undefined;
+    });
+    const cut = b.clock.now();
+    b.device('sim:bmv712').faults.unplug();
+    await b.run(90_000);
+    const releases = b.sets(path).filter((s) => s.at > cut && (s.raw === 'FFFF' || s.raw === 'FF7F'));
+    // Two attempts per value, each sent twice by the link (one resend after 1 s without a reply).
+    assert.equal(releases.filter((s) => s.raw === 'FFFF').length, 4, JSON.stringify(releases));
+    assert.ok(releases.filter((s) => s.raw === 'FF7F').length <= 4);
+    const values = b.sets(path).filter((s) => s.at > cut && s.raw !== 'FFFF' && s.raw !== 'FF7F');
+    assert.ok(values.every((s) => s.at <= cut + 5000), 'no value after the source went stale');
+    // The charger dropped the value by itself and said so (async 0x2002 = 0xFFFF).
+    assert.equal(b.mppt(path).remoteSense.voltage, null);
+    const notice = b.bridge.report()?.chargers[0]?.notAvailableNotice.voltage;
+    assert.ok(typeof notice === 'number' && notice >= cut + 60_000, String(notice));
+  });
+
   it('a charger unplugged → the others unaffected; back → resumes by itself', async () => {
     const b = (bench = new SimBench({ monitors: ['sim:bmv712'], chargers: ['sim:smartsolar-100-30', 'sim:smartsolar-250-70', 'sim:smartsolar-150-70-rev2'] }));
     await b.run(20_000);
