@@ -25,7 +25,8 @@ export type VeErrorCode =
   | 'VE_CONFLICT' // another master (GX, BMS, VE.Smart network) controls the charger
   | 'VE_BOOTLOADER' // the device runs its bootloader, not its application
   | 'VE_BAD_INPUT' // a message or argument that cannot be understood
-  | 'VE_PORT_BUSY'; // the serial port already has an owner (another port node, another program)
+  | 'VE_PORT_BUSY' // the serial port already has an owner (another port node, another program)
+  | 'VE_RATE_LIMIT'; // a flash-backed write asked for sooner than its minimum interval after the last one
 
 export class VeError extends Error {
   readonly code: VeErrorCode;

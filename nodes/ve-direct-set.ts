@@ -1,0 +1,325 @@
+/**
+ * `ve-direct-set`: on each message, writes a value to one register of the device behind its
+ * port (HEX Set). Before any byte goes out, the value is checked against the register
+ * catalogue (read-only, type, range, flash-backed). Flash-backed settings and device commands
+ * need the node's explicit opt-in, and are then written only when the value differs from the
+ * device's and no sooner than a minimum interval after the last write. The device's echo is
+ * checked (a clamped echo is an error) and, optionally, the register is read back.
+ */
+
+import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { VeError, isVeError, type VeErrorCode } from '../lib/errors';
+import type { RegisterReading } from '../lib/link/device';
+import type { VeDirectPort } from '../lib/link/port';
+import { prepareWrite } from '../lib/link/write-guard';
+import { formatRegisterId } from '../lib/protocol/catalog/registers';
+import type { RegisterDef } from '../lib/protocol/catalog/types';
+import { decodeRegisterValue } from '../lib/protocol/value-codec';
+import { RequestBadge } from './lib/badge';
+import { nodeError, noPortError, ownError, type ErrorParams } from './lib/errors';
+import { FlashWriteLog, flashWriteLog } from './lib/flash-log';
+import { handleInput } from './lib/input';
+import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
+import { named, type NamedRegister } from './lib/registers';
+import { flagSetting, secondsSetting } from './lib/settings';
+import { noPortStatus } from './lib/status';
+import type { PortConfigNode, PortUser } from './lib/types';
+
+const TYPE = 've-direct-set';
+
+/** Default minimum time between two writes of one flash-backed setting, s. */
+const DEFAULT_MIN_INTERVAL_S = 60;
+
+/** The editor's saved fields. */
+interface SetNodeDef extends NodeDef {
+  port: string;
+  /** Catalogue name or id; blank: msg.register. */
+  register?: string;
+  /** The value, as a typed input: msg/flow/global property, number, text, JSON, env var. */
+  value?: string;
+  valueType?: string;
+  /** Allow writing flash-backed settings and sending device commands. */
+  allowFlash?: boolean | string;
+  /** Minimum time between two writes of a flash-backed setting, s. */
+  minInterval?: string | number;
+  /** Read the register again after the write and compare. */
+  readBack?: boolean | string;
+}
+
+/** What the node reads from a message (msg.register only when its own field is blank). */
+interface SetInput extends NodeMessageInFlow {
+  register?: unknown;
+}
+
+type WriteValue = number | string | null;
+
+/** `msg.vedirect` of a write. */
+interface SetMeta extends RegisterMeta {
+  readonly device: DeviceInfo | null;
+  /** Whether a Set went out; false when a flash-backed setting already held the value. */
+  readonly written: boolean;
+  readonly reason?: 'unchanged';
+  /** The device's value before the write (flash-backed settings, which are read first). */
+  readonly previous?: WriteValue;
+  readonly readBack?: { value: WriteValue; raw: string; flags: number; text?: string };
+}
+
+interface SetOutput extends NodeMessage {
+  vedirect?: SetMeta;
+}
+
+/** What a write did. */
+interface Outcome {
+  /** The echo, the device's current value (unchanged), or null (unchanged per the write log). */
+  readonly reading: RegisterReading | null;
+  readonly written: boolean;
+  readonly previous?: RegisterReading;
+  readonly readBack?: RegisterReading;
+}
+
+/** Codes whose texts the catalogue has. */
+const TEXTS: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>([
+  'VE_RANGE',
+  'VE_TYPE',
+  'VE_READ_ONLY',
+  'VE_FLASH_GUARD',
+  'VE_PARAMETER',
+  'VE_ECHO_MISMATCH',
+  'VE_TIMEOUT',
+  'VE_UNKNOWN_ID',
+  'VE_NOT_SUPPORTED',
+  'VE_UNKNOWN_REGISTER',
+  'VE_PORT_CLOSED',
+  'VE_QUEUE_FULL',
+  'VE_IDENTITY',
+]);
+
+/** Refusals by the device or the queue: nothing was stored, so the write does not count. */
+const NOT_STORED: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>(['VE_PARAMETER', 'VE_UNKNOWN_ID', 'VE_NOT_SUPPORTED', 'VE_QUEUE_FULL', 'VE_IDENTITY', 'VE_BOOTLOADER']);
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+function isInteger(def: RegisterDef): boolean {
+  return def.type !== 'string' && def.type !== 'bytes' && def.type !== 'none';
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').toUpperCase();
+}
+
+/** Whether the device holds the value already (strings: device padding ignored). */
+function holds(current: RegisterReading, def: RegisterDef, bytes: Uint8Array): boolean {
+  if (current.raw === toHex(bytes)) return true;
+  return def.type === 'string' && current.value === decodeRegisterValue(def, bytes).value;
+}
+
+/** A reading made of the bytes a write would send (an unchanged value, per the write log). */
+function readingOf(def: RegisterDef, bytes: Uint8Array): RegisterReading {
+  const decoded = decodeRegisterValue(def, bytes);
+  return {
+    register: formatRegisterId(def.id),
+    id: def.id,
+    name: def.name,
+    value: decoded.value,
+    unit: decoded.unit,
+    raw: decoded.raw,
+    flags: 0,
+    ...(decoded.text !== undefined ? { text: decoded.text } : {}),
+    receivedAt: 0,
+    source: 'set',
+  };
+}
+
+export = function (RED: NodeAPI): void {
+  function VeDirectSetNode(this: PortUser, config: SetNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
+    const port = portNode ? portNode.register(node) : null;
+    if (!portNode) node.status(noPortStatus(RED));
+    const badge = new RequestBadge(RED, node, portNode);
+    const configuredRegister = (config.register ?? '').trim();
+    const valueType = config.valueType || 'msg';
+    const valueSetting = config.value ?? (valueType === 'msg' ? 'payload' : '');
+    const allowFlash = flagSetting(config.allowFlash);
+    const readBack = config.readBack === undefined ? true : flagSetting(config.readBack);
+    const minIntervalMs = secondsSetting(config.minInterval, DEFAULT_MIN_INTERVAL_S);
+    let warnedOverride = false;
+
+    /** Refuse the message: red badge, translated error. */
+    const refuse: (err: VeError) => never = (err) => {
+      badge.failed(err);
+      throw err;
+    };
+
+    function registerOf(msg: SetInput): NamedRegister {
+      if (configuredRegister !== '' && msg.register !== undefined && String(msg.register) !== configuredRegister && !warnedOverride) {
+        warnedOverride = true;
+        node.warn(RED._('node-red:common.errors.nooverride'));
+      }
+      const ref = configuredRegister !== '' ? configuredRegister : msg.register;
+      if (ref === undefined || ref === null || ref === '') return refuse(ownError(RED, TYPE, 'VE_BAD_INPUT', 'no-register'));
+      if (typeof ref !== 'string' && typeof ref !== 'number') return refuse(ownError(RED, TYPE, 'VE_BAD_INPUT', 'bad-register'));
+      try {
+        return named(typeof ref === 'string' ? ref.trim() : ref);
+      } catch (err) {
+        return refuse(nodeError(RED, TYPE, err, String(ref), TEXTS) as VeError);
+      }
+    }
+
+    /** The value of this message: the node's typed input; a blank constant means msg.payload. */
+    function valueOf(msg: SetInput): Promise<unknown> {
+      const fromMessage = valueSetting === '' && (valueType === 'num' || valueType === 'str' || valueType === 'json' || valueType === 'msg');
+      if (fromMessage) return Promise.resolve(msg.payload);
+      return new Promise((resolve, reject) => {
+        RED.util.evaluateNodeProperty(valueSetting, valueType, node, msg, (err: Error | null, result: unknown) => {
+          if (err) reject(ownError(RED, TYPE, 'VE_BAD_INPUT', 'bad-value-setting', { message: err.message }));
+          else resolve(result);
+        });
+      });
+    }
+
+    /** As the register's type wants it: numbers for integer registers, null for "not available". */
+    function coerce(register: NamedRegister, def: RegisterDef, value: unknown): WriteValue {
+      if (def.type === 'none') return null; // a command's data is ignored
+      if (value === undefined) return refuse(ownError(RED, TYPE, 'VE_BAD_INPUT', 'no-value', { what: register.display }));
+      if (value === null) return null;
+      if (typeof value === 'boolean' && isInteger(def)) return value ? 1 : 0;
+      if (typeof value === 'number') return value;
+      if (typeof value === 'string') {
+        const text = value.trim();
+        if (text === 'null') return null;
+        if (isInteger(def) && NUMBER.test(text)) return Number(text);
+        return value;
+      }
+      return refuse(ownError(RED, TYPE, 'VE_TYPE', 'bad-value', { what: register.display, type: Array.isArray(value) ? 'array' : typeof value }, { register: register.id }));
+    }
+
+    function shown(value: WriteValue, def: RegisterDef): string {
+      if (value === null) return RED._(`${TYPE}.label.notAvailable`);
+      return def.unit ? `${value} ${def.unit}` : String(value);
+    }
+
+    /** A write that must not wear the flash: only on change, not too often. */
+    async function flashWrite(p: VeDirectPort, def: RegisterDef, value: WriteValue, bytes: Uint8Array, register: NamedRegister): Promise<Outcome> {
+      const key = FlashWriteLog.key(p.identity?.serial ?? p.path, def.id);
+      const raw = toHex(bytes);
+      /** 'unchanged' when this value was written within the interval; throws for another value. */
+      const recent = (): 'unchanged' | undefined => {
+        const last = flashWriteLog.last(key);
+        const elapsed = last ? Date.now() - last.at : Infinity;
+        if (!last || elapsed >= minIntervalMs) return undefined;
+        if (last.raw === raw) return 'unchanged';
+        const seconds = Math.max(1, Math.ceil((minIntervalMs - elapsed) / 1000));
+        throw ownError(
+          RED,
+          TYPE,
+          'VE_RATE_LIMIT',
+          'VE_RATE_LIMIT',
+          { what: register.display, seconds, interval: Math.round(minIntervalMs / 100) / 10 },
+          { register: formatRegisterId(def.id), name: def.name, retryInMs: minIntervalMs - elapsed },
+        );
+      };
+      if (recent() === 'unchanged') return { reading: readingOf(def, bytes), written: false };
+      let previous: RegisterReading | undefined;
+      if (def.access !== 'w') {
+        previous = await p.get(def.id);
+        if (holds(previous, def, bytes)) return { reading: previous, written: false, previous };
+        // Another message may have written meanwhile.
+        if (recent() === 'unchanged') return { reading: readingOf(def, bytes), written: false, previous };
+      }
+      const state = p.state.kind;
+      if (state !== 'connected' && state !== 'stale') {
+        throw ownError(RED, TYPE, 'VE_PORT_CLOSED', 'not-connected', { what: register.display, state }, { register: formatRegisterId(def.id) });
+      }
+      // Counted from the moment the write leaves: a lost reply may still mean a stored value.
+      const undo = flashWriteLog.reserve(key, { at: Date.now(), raw });
+      try {
+        const echo = await p.set(def.id, value, { allowFlash: true });
+        return { reading: echo, written: true, ...(previous ? { previous } : {}) };
+      } catch (err) {
+        if (isVeError(err) && NOT_STORED.has(err.code)) undo();
+        throw err;
+      }
+    }
+
+    async function write(p: VeDirectPort, def: RegisterDef, value: WriteValue, bytes: Uint8Array, register: NamedRegister): Promise<Outcome> {
+      const outcome = def.storage === 'volatile' ? { reading: await p.set(def.id, value), written: true } : await flashWrite(p, def, value, bytes, register);
+      if (!readBack || !outcome.written || def.access === 'w' || outcome.reading === null) return outcome;
+      let back: RegisterReading;
+      try {
+        back = await p.get(def.id);
+      } catch (err) {
+        const inner = nodeError(RED, TYPE, err, register.display, TEXTS);
+        if (!isVeError(inner)) throw inner;
+        throw ownError(RED, TYPE, inner.code, 'readback-failed', { what: register.display, message: inner.message }, { ...inner.details, phase: 'read-back' });
+      }
+      if (back.raw !== outcome.reading.raw && back.value !== outcome.reading.value) {
+        throw ownError(
+          RED,
+          TYPE,
+          'VE_ECHO_MISMATCH',
+          'readback-mismatch',
+          { what: register.display, echoed: shown(outcome.reading.value, def), readBack: shown(back.value, def) },
+          { register: formatRegisterId(def.id), echoed: outcome.reading.raw, readBack: back.raw, phase: 'read-back' },
+        );
+      }
+      return { ...outcome, readBack: back };
+    }
+
+    handleInput(node, async (msg, send) => {
+      if (!port) return refuse(noPortError(RED, TYPE, portNode));
+      const p = port;
+      const register = registerOf(msg);
+      const def = register.def;
+      if (def === undefined) {
+        return refuse(ownError(RED, TYPE, 'VE_UNKNOWN_REGISTER', 'not-in-catalogue', { what: register.display }, { register: formatRegisterId(register.id) }));
+      }
+      const value = coerce(register, def, await valueOf(msg));
+      const params: ErrorParams = { value: shown(value, def), unit: def.unit };
+      // Every check of the catalogue (read-only, flash opt-in, type, range) before any traffic.
+      let bytes: Uint8Array;
+      try {
+        bytes = prepareWrite(def.id, value, allowFlash).bytes;
+      } catch (err) {
+        return refuse(nodeError(RED, TYPE, err, register.display, TEXTS, params) as VeError);
+      }
+      let outcome: Outcome;
+      try {
+        outcome = await badge.run(RED._(`${TYPE}.status.writing`, { what: register.label }), () => write(p, def, value, bytes, register));
+      } catch (err) {
+        throw nodeError(RED, TYPE, err, register.display, TEXTS, params);
+      }
+      const out = msg as SetInput & SetOutput;
+      const reading = outcome.reading ?? readingOf(def, bytes);
+      out.payload = reading.value;
+      out.topic = register.label;
+      out.vedirect = {
+        ...registerMeta(reading, 0, outcome.written ? 'set' : outcome.previous ? 'get' : 'cache'),
+        device: deviceInfo(p.identity),
+        written: outcome.written,
+        ...(outcome.written ? {} : { reason: 'unchanged' as const }),
+        ...(outcome.previous ? { previous: outcome.previous.value } : {}),
+        ...(outcome.readBack
+          ? {
+              readBack: {
+                value: outcome.readBack.value,
+                raw: outcome.readBack.raw,
+                flags: outcome.readBack.flags,
+                ...(outcome.readBack.text !== undefined ? { text: outcome.readBack.text } : {}),
+              },
+            }
+          : {}),
+      };
+      send(out);
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      badge.close();
+      portNode?.deregister(node);
+      done();
+    });
+  }
+
+  RED.nodes.registerType(TYPE, VeDirectSetNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+};
