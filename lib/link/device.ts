@@ -126,6 +126,8 @@ export class Device {
   private readonly textIdentityWaitMs: number;
 
   private currentIdentity: DeviceIdentity | null = null;
+  /** The identity accepted last, kept over reconnects: another device means other values. */
+  private lastAccepted: DeviceIdentity | null = null;
   private currentStatus: IdentityStatus = 'unknown';
   private readonly textSnapshot = new TextSnapshot();
   private lastSnapshot: TextSnapshotReading | null = null;
@@ -356,9 +358,10 @@ export class Device {
 
   private accept(run: number, identity: DeviceIdentity, status: IdentityStatus): void {
     if (run !== this.run) return;
-    const previous = this.currentIdentity;
+    const previous = this.lastAccepted;
     if (previous !== null && (previous.productId !== identity.productId || !sameSerial(previous.serial ?? '', identity.serial ?? ''))) this.clearValues();
     this.currentIdentity = identity;
+    this.lastAccepted = identity;
     this.setStatus(status);
     if (status === 'mismatch') {
       const key = identity.serial ?? '(unknown)';

@@ -385,6 +385,24 @@ describe('VeDirectPort', () => {
     await port.close();
   });
 
+  it('forgets the values of the previous device when another one answers after a reconnect', async () => {
+    const { clock, line, device, port } = setup();
+    port.open();
+    await run(clock, 50);
+    line.emit(':A0102000543\n'); // 0x0201 device state = 5
+    await run(clock, 10);
+    assert.equal(port.cached(0x0201)?.value, 5);
+    line.unplug();
+    await run(clock, 10);
+    device.productId = 0xa056; // the port was renumbered: an MPPT is behind the path now
+    device.registers.set(0x010a, Buffer.from('HQ19499RHC5\0', 'latin1'));
+    line.replug();
+    await run(clock, 1100, 50);
+    assert.equal(port.identity?.serial, 'HQ19499RHC5');
+    assert.equal(port.cached(0x0201), undefined, 'no value of the SmartShunt is shown as the MPPT\'s');
+    await port.close();
+  });
+
   it('shows a silent device as stale, not as an error, while it reopens the port', async () => {
     const { clock, port } = setup({ staleMs: 5000, silenceMs: 15000 });
     port.open();
