@@ -27,7 +27,7 @@ import { systemClock, type Clock, type TimerHandle } from '../clock';
 import { VeError } from '../errors';
 import { Framer, type FramerEvent, type FramerStats } from '../protocol/framer';
 import { Listeners, type Remover } from './listeners';
-import { silentLogger, type LinkLogger } from './log';
+import { safeLogger, type LinkLogger } from './log';
 import type { PortFactory } from './serial-stream';
 import { serialError, silenceError, type LinkFailure } from './serial-error';
 
@@ -151,7 +151,7 @@ export class Connection {
     this.presence = options.presence;
     this.presenceIntervalMs = options.presenceIntervalMs ?? DEFAULT_PRESENCE_INTERVAL_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.log = options.log ?? silentLogger;
+    this.log = safeLogger(options.log);
     this.events = new Listeners<ConnectionEvents>((err, event) =>
       this.log.warn(`${this.path}: a "${event}" listener failed: ${err instanceof Error ? err.message : String(err)}`),
     );
@@ -438,7 +438,8 @@ export class Connection {
     this.retryTimer = undefined;
     this.generation++;
     this.transition({ kind: 'closing' });
-    if (this.openInFlight) await this.openInFlight;
+    // An open that never calls back (a wedged driver) must not hold the close up for ever.
+    if (this.openInFlight) await withTimeout(this.openInFlight, this.clock, CLOSE_TIMEOUT_MS);
     const stream = this.detach();
     if (stream?.isOpen) await closeStream(stream, this.clock);
     this.transition({ kind: 'closed' });
@@ -460,6 +461,16 @@ function closeQuietly(stream: SerialPortStream): void {
   } catch {
     // Already closing or closed: nothing left to release.
   }
+}
+
+function withTimeout(promise: Promise<void>, clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(resolve, ms);
+    void promise.then(() => {
+      timer.cancel();
+      resolve();
+    });
+  });
 }
 
 /** Close and wait for it, but not forever. */

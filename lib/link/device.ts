@@ -24,7 +24,7 @@ import type { FirmwareKind } from '../protocol/hex-codec';
 import { TextSnapshot, type SnapshotView } from '../protocol/snapshot';
 import { decodeRegisterValue, decodeTextBlock, decodeTextValue, type DecodedTextField } from '../protocol/value-codec';
 import type { HexClient, RegisterReply, RegisterReplyType } from './hex-client';
-import { silentLogger, type LinkLogger } from './log';
+import { safeLogger, type LinkLogger } from './log';
 
 export interface DeviceIdentity {
   /** Product id (`:4`, or Text PID), e.g. 0xA389. */
@@ -145,7 +145,7 @@ export class Device {
   constructor(options: DeviceOptions) {
     this.path = options.path;
     this.clock = options.clock ?? systemClock;
-    this.log = options.log ?? silentLogger;
+    this.log = safeLogger(options.log);
     this.staleMs = options.staleMs ?? DEFAULT_STALE_MS;
     this.expectedSerial = options.expectedSerial?.trim() || undefined;
     this.textIdentityWaitMs = options.textIdentityWaitMs ?? DEFAULT_TEXT_IDENTITY_WAIT_MS;
@@ -175,7 +175,14 @@ export class Device {
    * Read the identity over HEX (falling back to Text). Never rejects: a run cut short by the
    * connection dropping just stops; the next connection starts a new one.
    */
-  async identify(client: HexClient): Promise<void> {
+  identify(client: HexClient): Promise<void> {
+    return this.runIdentify(client).catch((err: unknown) => {
+      // Only a bug gets here (every request failure is handled below); keep the link alive.
+      this.log.warn(`${this.path}: identification failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+
+  private async runIdentify(client: HexClient): Promise<void> {
     const run = ++this.run;
     this.setStatus('identifying');
     this.cancelTextWait();

@@ -14,3 +14,18 @@ export const silentLogger: LinkLogger = {
   info: () => undefined,
   warn: () => undefined,
 };
+
+/** The logger with every call guarded: a failing logger must not take a serial callback down. */
+export function safeLogger(log: LinkLogger | undefined): LinkLogger {
+  if (log === undefined) return silentLogger;
+  const guard =
+    (fn: (message: string) => void) =>
+    (message: string): void => {
+      try {
+        fn.call(log, message);
+      } catch {
+        // Nowhere left to report it; the link carries on.
+      }
+    };
+  return { info: guard(log.info), warn: guard(log.warn) };
+}

@@ -41,7 +41,7 @@ import {
 } from './device';
 import { HexClient, HEX_CLIENT_DEFAULTS, type RegisterReply } from './hex-client';
 import { Listeners, type Remover } from './listeners';
-import { silentLogger, type LinkLogger } from './log';
+import { safeLogger, type LinkLogger } from './log';
 import { openSerial, pathPresence } from './port-factory';
 import type { PortFactory } from './serial-stream';
 import { resolveRegister, type RegisterRef } from './register-ref';
@@ -188,7 +188,7 @@ export class VeDirectPort {
     this.path = path;
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.log = options.log ?? silentLogger;
+    this.log = safeLogger(options.log);
     this.staleMs = options.staleMs ?? DEFAULT_STALE_MS;
     const onListenerError = (err: unknown, event: string): void =>
       this.log.warn(`${path}: a "${event}" listener failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -436,6 +436,31 @@ describe('VeDirectPort', () => {
     await port.close();
   });
 
+  it('keeps working when the logger or a listener throws (a closed Node-RED node)', async () => {
+    const { clock, line, port } = setup({
+      log: {
+        info: () => {
+          throw new Error('logger gone');
+        },
+        warn: () => {
+          throw new Error('logger gone');
+        },
+      },
+    });
+    port.on('state', () => {
+      throw new Error('listener bug');
+    });
+    port.open();
+    await run(clock, 50);
+    assert.equal(port.state.kind, 'connected');
+    line.unplug();
+    await run(clock, 10);
+    line.replug();
+    await run(clock, 1100, 50);
+    assert.equal(port.state.kind, 'connected');
+    await port.close();
+  });
+
   it('close(): refuses what is pending with VE_PORT_CLOSED, paints closed, leaves no timers', async () => {
     const { clock, device, port, states } = setup();
     port.open();
