@@ -45,6 +45,7 @@ import { safeLogger, type LinkLogger } from './log';
 import { openSerial, pathPresence } from './port-factory';
 import type { PortFactory } from './serial-stream';
 import { resolveRegister, type RegisterRef } from './register-ref';
+import type { LinkReasonKey } from './serial-error';
 import { checkWritable, parseHexBytes, prepareWrite } from './write-guard';
 
 export interface VeDirectPortOptions {
@@ -86,6 +87,8 @@ export type PortState =
       readonly message: string;
       /** The short why, for a badge ("port not found (unplugged?)"). */
       readonly reason: string;
+      /** The why as a key, for translated texts. */
+      readonly reasonKey: LinkReasonKey;
       /** Until the next open attempt; null when the link does not retry by itself. */
       readonly retryInMs: number | null;
     }
@@ -352,7 +355,7 @@ export class VeDirectPort {
             settle(() => reject(this.identityError(s.identity, s.expectedSerial)));
             return;
           case 'error': {
-            const err = new VeError(s.code, s.message, { path: this.path, reason: s.reason });
+            const err = new VeError(s.code, s.message, { path: this.path, reason: s.reason, reasonKey: s.reasonKey });
             lastError = err;
             if (options.failFast || s.retryInMs === null) settle(() => reject(err));
             return;
@@ -551,6 +554,7 @@ export class VeDirectPort {
         code: 'VE_BOOTLOADER',
         message: `${this.path}: the device runs its bootloader (firmware ${identity?.firmware ?? '?'})`,
         reason: 'device in bootloader',
+        reasonKey: 'bootloader',
         retryInMs: null,
       };
     }
@@ -566,6 +570,7 @@ export class VeDirectPort {
           code: failure.error.code,
           message: failure.error.message,
           reason: String(failure.error.details.reason ?? failure.error.message),
+          reasonKey: reasonKeyOf(failure.error.details.reasonKey),
           retryInMs: Math.max(0, failure.retryAt - this.clock.now()),
         };
       }
@@ -607,6 +612,12 @@ function sameState(a: PortState, b: PortState): boolean {
     case 'closed':
       return true;
   }
+}
+
+const REASON_KEYS: readonly LinkReasonKey[] = ['not-found', 'permission-denied', 'in-use', 'disconnected', 'no-data', 'bootloader', 'other'];
+
+function reasonKeyOf(value: unknown): LinkReasonKey {
+  return REASON_KEYS.find((k) => k === value) ?? 'other';
 }
 
 function requestOptions(options: GetOptions): GetOptions {

@@ -9,11 +9,17 @@ import { VeError, isVeError } from '../errors';
 /** Why a connection is not (or no longer) up. */
 export type LinkFailure = 'open-failed' | 'lost' | 'silence';
 
-const RULES: ReadonlyArray<{ test: RegExp; text: string; busy?: boolean }> = [
-  { test: /ENOENT|No such file or directory|does not exist/i, text: 'port not found (unplugged?)' },
-  { test: /EACCES|Permission denied/i, text: 'permission denied (is the user in the dialout group?)' },
-  { test: /Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN/i, text: 'port in use by another program', busy: true },
-  { test: /ENXIO|No such device|disconnected|EIO|Input\/output error|EBADF|bad file descriptor/i, text: 'device disconnected' },
+/**
+ * The reason as a stable key (for translated badge texts); `reason` in the error details is
+ * the English text.
+ */
+export type LinkReasonKey = 'not-found' | 'permission-denied' | 'in-use' | 'disconnected' | 'no-data' | 'bootloader' | 'other';
+
+const RULES: ReadonlyArray<{ test: RegExp; text: string; key: LinkReasonKey }> = [
+  { test: /ENOENT|No such file or directory|does not exist/i, text: 'port not found (unplugged?)', key: 'not-found' },
+  { test: /EACCES|Permission denied/i, text: 'permission denied (is the user in the dialout group?)', key: 'permission-denied' },
+  { test: /Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN/i, text: 'port in use by another program', key: 'in-use' },
+  { test: /ENXIO|No such device|disconnected|EIO|Input\/output error|EBADF|bad file descriptor/i, text: 'device disconnected', key: 'disconnected' },
 ];
 
 function messageOf(err: unknown): string {
@@ -23,20 +29,21 @@ function messageOf(err: unknown): string {
 
 /**
  * A VeError for a serial failure on `path`: VE_PORT_BUSY when another program holds the port,
- * else VE_PORT_CLOSED. `details.reason` is the short text (for a status badge), `details.cause`
- * the original message.
+ * else VE_PORT_CLOSED. `details.reason` is the short text (for a status badge),
+ * `details.reasonKey` the same as a key, `details.cause` the original message.
  */
 export function serialError(path: string, failure: LinkFailure, err: unknown): VeError {
   if (isVeError(err) && err.details.path === path) return err;
   const cause = messageOf(err);
   const rule = RULES.find((r) => r.test.test(cause));
   const reason = rule?.text ?? cause;
+  const reasonKey: LinkReasonKey = rule?.key ?? 'other';
   const prefix = failure === 'open-failed' ? `cannot open ${path}` : `${path} lost`;
-  return new VeError(rule?.busy ? 'VE_PORT_BUSY' : 'VE_PORT_CLOSED', `${prefix}: ${reason}`, { path, failure, reason, cause });
+  return new VeError(reasonKey === 'in-use' ? 'VE_PORT_BUSY' : 'VE_PORT_CLOSED', `${prefix}: ${reason}`, { path, failure, reason, reasonKey, cause });
 }
 
 /** The error for a port that stopped delivering valid data. */
 export function silenceError(path: string, silentMs: number): VeError {
   const reason = `no valid data for ${Math.round(silentMs / 1000)} s`;
-  return new VeError('VE_PORT_CLOSED', `${path}: ${reason}; reopening`, { path, failure: 'silence', reason });
+  return new VeError('VE_PORT_CLOSED', `${path}: ${reason}; reopening`, { path, failure: 'silence', reason, reasonKey: 'no-data' satisfies LinkReasonKey });
 }

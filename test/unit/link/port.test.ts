@@ -285,6 +285,7 @@ describe('VeDirectPort', () => {
     assert.equal(s.kind, 'error');
     if (s.kind === 'error') {
       assert.equal(s.code, 'VE_BOOTLOADER');
+      assert.equal(s.reasonKey, 'bootloader');
       assert.equal(s.retryInMs, null);
     }
     assert.equal(line.writtenText, ':154\n', 'no product id, no Get after the bootloader answer');
@@ -369,6 +370,7 @@ describe('VeDirectPort', () => {
     assert.equal(s.kind, 'error');
     if (s.kind === 'error') {
       assert.equal(s.reason, 'device disconnected');
+      assert.equal(s.reasonKey, 'disconnected');
       assert.ok(s.retryInMs !== null && s.retryInMs > 0 && s.retryInMs <= 1000);
     }
     await rejectsWith(port.get('batteryVoltage'), 'VE_PORT_CLOSED');
