@@ -113,10 +113,6 @@ interface TextIdentity {
   firmware: string | null;
 }
 
-export interface DeviceEvents {
-  identity: DeviceIdentity;
-}
-
 export class Device {
   private readonly path: string;
   private readonly clock: Clock;
