@@ -45,7 +45,7 @@ interface SnapshotMeta {
   readonly raw: Record<string, string>;
   /** name → Text label ("batteryVoltage": "V"). */
   readonly labels: Record<string, string>;
-  /** name → enumeration or bit text ("chargeState": "Bulk"), where there is one. */
+  /** name → enumeration or bit text ("deviceState": "Bulk"), where there is one. */
   readonly texts: Record<string, string>;
   /** name → age of the value when the cycle completed, ms. */
   readonly ages: Record<string, number>;
