@@ -95,7 +95,7 @@ export = function (RED: NodeAPI): void {
 
     /** The registers of this message: the node's own, else msg.register, else msg.payload. */
     function registersOf(msg: GetInput): NamedRegister[] {
-      if (configured.length > 0 && msg.register !== undefined && !warnedOverride) {
+      if (configured.length > 0 && msg.register !== undefined && !warnedOverride && String(registerList(msg.register)) !== String(configured)) {
         // A field set in the node wins; say so once (Node-RED's own wording).
         warnedOverride = true;
         node.warn(RED._('node-red:common.errors.nooverride'));

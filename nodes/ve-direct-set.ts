@@ -171,11 +171,17 @@ export = function (RED: NodeAPI): void {
     function valueOf(msg: SetInput): Promise<unknown> {
       const fromMessage = valueSetting === '' && (valueType === 'num' || valueType === 'str' || valueType === 'json' || valueType === 'msg');
       if (fromMessage) return Promise.resolve(msg.payload);
+      const bad = (err: unknown): VeError => ownError(RED, TYPE, 'VE_BAD_INPUT', 'bad-value-setting', { message: err instanceof Error ? err.message : String(err) });
       return new Promise((resolve, reject) => {
-        RED.util.evaluateNodeProperty(valueSetting, valueType, node, msg, (err: Error | null, result: unknown) => {
-          if (err) reject(ownError(RED, TYPE, 'VE_BAD_INPUT', 'bad-value-setting', { message: err.message }));
-          else resolve(result);
-        });
+        try {
+          // JSON that does not parse throws here instead of reaching the callback.
+          RED.util.evaluateNodeProperty(valueSetting, valueType, node, msg, (err: Error | null, result: unknown) => {
+            if (err) reject(bad(err));
+            else resolve(result);
+          });
+        } catch (err) {
+          reject(bad(err));
+        }
       });
     }
 

@@ -90,6 +90,25 @@ describe('ve-direct-set', () => {
     assert.equal(text.payload, 18.25);
   });
 
+  it('the typed value may be JSON null, a context variable; JSON that does not parse is VE_BAD_INPUT', async () => {
+    await deploy(MPPT, { register: 'batteryTemperatureSense', value: 'senseTemperature', valueType: 'global' });
+    helper.getNode('s1').context().global.set('senseTemperature', 19.5);
+    const fromFlow = await write({ payload: 'ignored' });
+    assert.equal(fromFlow.payload, 19.5);
+    await helper.unload();
+    await deploy(MPPT, { register: 'batteryTemperatureSense', value: 'null', valueType: 'json' });
+    const none = await write({ payload: 25 });
+    assert.equal(none.payload, null);
+    assert.equal(none.vedirect?.raw, 'FF7F');
+    await helper.unload();
+    await deploy(MPPT, { register: 'batteryTemperatureSense', value: '{oops', valueType: 'json' });
+    const heard = getSimDevice(MPPT).hostLog.length;
+    const err = await refused({ payload: 25 });
+    assert.equal(err.error.code, 'VE_BAD_INPUT');
+    assert.match(err.error.message, /the node's value cannot be evaluated/);
+    assert.equal(getSimDevice(MPPT).hostLog.length, heard);
+  });
+
   it('msg.register names the register when the node leaves it blank', async () => {
     await deploy(MPPT, { register: '' });
     const msg = await write({ register: '0x2003', payload: 20 });
