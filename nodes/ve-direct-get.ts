@@ -26,6 +26,10 @@ const TYPE = 've-direct-get';
 type ReadOut = 'register' | 'ping' | 'firmware' | 'productId' | 'diagnostics';
 const READ_OUTS: readonly ReadOut[] = ['register', 'ping', 'firmware', 'productId', 'diagnostics'];
 
+function isReadOut(value: unknown): value is ReadOut {
+  return READ_OUTS.some((r) => r === value);
+}
+
 /** The editor's saved fields. */
 interface GetNodeDef extends NodeDef {
   port: string;
@@ -78,11 +82,12 @@ export = function (RED: NodeAPI): void {
   function VeDirectGetNode(this: PortUser, config: GetNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
+    // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
     const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
     const port = portNode ? portNode.register(node) : null;
     if (!portNode) node.status(noPortStatus(RED));
     const badge = new RequestBadge(RED, node, portNode);
-    const read: ReadOut = READ_OUTS.includes(config.read as ReadOut) ? (config.read as ReadOut) : 'register';
+    const read: ReadOut = isReadOut(config.read) ? config.read : 'register';
     const configured = registerList(config.registers ?? '') ?? [];
     const cacheMaxAgeMs = secondsSetting(config.cacheMaxAge, 0);
     let warnedOverride = false;
@@ -124,7 +129,8 @@ export = function (RED: NodeAPI): void {
 
     async function readRegisters(p: VeDirectPort, msg: GetInput & GetOutput): Promise<void> {
       const registers = registersOf(msg);
-      const what = registers.length === 1 ? registers[0]!.label : RED._(`${TYPE}.status.several`, { count: registers.length });
+      const [only] = registers;
+      const what = registers.length === 1 && only ? only.label : RED._(`${TYPE}.status.several`, { count: registers.length });
       const answers = await badge.run(RED._(`${TYPE}.status.reading`, { what }), async () => {
         const out: Array<[NamedRegister, Answer]> = [];
         // One after the other: the port has one request in flight anyway, and the first
@@ -140,8 +146,9 @@ export = function (RED: NodeAPI): void {
       });
       const device = deviceInfo(p.identity);
       const now = Date.now();
-      if (answers.length === 1) {
-        const [register, a] = answers[0]!;
+      const [single] = answers;
+      if (answers.length === 1 && single) {
+        const [register, a] = single;
         msg.payload = a.reading.value;
         msg.topic = register.label;
         msg.vedirect = { ...registerMeta(a.reading, a.ageMs, a.source, now), device };
@@ -213,6 +220,7 @@ export = function (RED: NodeAPI): void {
         badge.failed(err);
         throw err;
       }
+      // The incoming message goes on, with the answer added.
       const out = msg as GetInput & GetOutput;
       switch (read) {
         case 'register':
@@ -234,5 +242,6 @@ export = function (RED: NodeAPI): void {
     });
   }
 
+  // The typings want a constructor of plain nodes; this one's `this` is a port user.
   RED.nodes.registerType(TYPE, VeDirectGetNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 };

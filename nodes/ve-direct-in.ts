@@ -18,6 +18,10 @@ const TYPE = 've-direct-in';
 
 type Mode = 'every' | 'change' | 'interval';
 const MODES: readonly Mode[] = ['every', 'change', 'interval'];
+
+function isMode(value: unknown): value is Mode {
+  return MODES.some((m) => m === value);
+}
 const DEFAULT_INTERVAL_S = 10;
 
 /** The editor's saved fields. */
@@ -79,10 +83,11 @@ export = function (RED: NodeAPI): void {
   function VeDirectInNode(this: PortUser, config: InNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
+    // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
     const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
     const port = portNode ? portNode.register(node) : null;
     if (!portNode) node.status(noPortStatus(RED));
-    const mode: Mode = MODES.includes(config.mode as Mode) ? (config.mode as Mode) : 'every';
+    const mode: Mode = isMode(config.mode) ? config.mode : 'every';
     const intervalMs = Math.max(1, secondsSetting(config.interval, DEFAULT_INTERVAL_S));
     const asyncUpdates = flagSetting(config.asyncUpdates);
     const staleMessage = flagSetting(config.staleMessage);
@@ -100,7 +105,7 @@ export = function (RED: NodeAPI): void {
       return p.identity?.serial ?? p.path;
     }
 
-    function snapshotMessage(p: VeDirectPort, s: TextSnapshotReading): InOutput {
+    function snapshotMessage(p: VeDirectPort, s: TextSnapshotReading): InOutput & { payload: Record<string, Value> } {
       const payload: Record<string, Value> = {};
       const units: Record<string, string> = {};
       const labels: Record<string, string> = {};
@@ -149,7 +154,7 @@ export = function (RED: NodeAPI): void {
           emit(msg);
           return;
         case 'change': {
-          const key = valuesKey(msg.payload as Record<string, Value>);
+          const key = valuesKey(msg.payload);
           if (key === lastKey) return;
           lastKey = key;
           emit(msg);
@@ -214,5 +219,6 @@ export = function (RED: NodeAPI): void {
     });
   }
 
+  // The typings want a constructor of plain nodes; this one's `this` is a port user.
   RED.nodes.registerType(TYPE, VeDirectInNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 };

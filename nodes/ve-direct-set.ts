@@ -134,6 +134,7 @@ export = function (RED: NodeAPI): void {
   function VeDirectSetNode(this: PortUser, config: SetNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
+    // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
     const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
     const port = portNode ? portNode.register(node) : null;
     if (!portNode) node.status(noPortStatus(RED));
@@ -147,7 +148,7 @@ export = function (RED: NodeAPI): void {
     let warnedOverride = false;
 
     /** Refuse the message: red badge, translated error. */
-    const refuse: (err: VeError) => never = (err) => {
+    const refuse: (err: Error) => never = (err) => {
       badge.failed(err);
       throw err;
     };
@@ -163,7 +164,7 @@ export = function (RED: NodeAPI): void {
       try {
         return named(typeof ref === 'string' ? ref.trim() : ref);
       } catch (err) {
-        return refuse(nodeError(RED, TYPE, err, String(ref), TEXTS) as VeError);
+        return refuse(nodeError(RED, TYPE, err, String(ref), TEXTS));
       }
     }
 
@@ -288,7 +289,7 @@ export = function (RED: NodeAPI): void {
       try {
         bytes = prepareWrite(def.id, value, allowFlash).bytes;
       } catch (err) {
-        return refuse(nodeError(RED, TYPE, err, register.display, TEXTS, params) as VeError);
+        return refuse(nodeError(RED, TYPE, err, register.display, TEXTS, params));
       }
       let outcome: Outcome;
       try {
@@ -296,6 +297,7 @@ export = function (RED: NodeAPI): void {
       } catch (err) {
         throw nodeError(RED, TYPE, err, register.display, TEXTS, params);
       }
+      // The incoming message goes on, with the echo added.
       const out = msg as SetInput & SetOutput;
       const reading = outcome.reading ?? readingOf(def, bytes);
       out.payload = reading.value;
@@ -327,5 +329,6 @@ export = function (RED: NodeAPI): void {
     });
   }
 
+  // The typings want a constructor of plain nodes; this one's `this` is a port user.
   RED.nodes.registerType(TYPE, VeDirectSetNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 };

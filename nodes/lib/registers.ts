@@ -21,8 +21,9 @@ export function registerList(value: unknown): RegisterRef[] | null {
       .filter((s) => s !== '');
   }
   if (!Array.isArray(value)) return null;
+  const items: readonly unknown[] = value;
   const refs: RegisterRef[] = [];
-  for (const item of value as unknown[]) {
+  for (const item of items) {
     if (typeof item !== 'string' && typeof item !== 'number') return null;
     refs.push(...(registerList(item) ?? []));
   }

@@ -2,7 +2,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeStatus } from 'node-red';
 import { getSimDevice, resetSimDevices } from '../../lib/sim';
-import { helper, load, recordStatus, waitFor, type Flow } from '../helpers/nodered';
+import { helper, load, nextMessage, recordStatus, waitFor, type Flow } from '../helpers/nodered';
 import { collect, getNode, green, inNode, portNode, readyPort, redeploy, simValue, sleep, yellow, type Msg } from '../helpers/vedirect-flows';
 
 const SHUNT = 'sim:smartshunt';
@@ -81,6 +81,8 @@ describe('ve-direct-in', () => {
     assert.ok(Math.abs(meta.receivedAt - Date.now()) < 5000);
     assert.equal(meta.counters, undefined);
     const port = await readyPort('p1');
+    // Counted right after a message arrived, so none is on its way.
+    await nextMessage('h1');
     const before = port.counters.snapshots;
     const count = seen.length;
     await waitFor(() => port.counters.snapshots >= before + 2, 'two more cycles');
