@@ -211,12 +211,13 @@ export = function (RED: NodeAPI): void {
     async function flashWrite(p: VeDirectPort, def: RegisterDef, value: WriteValue, bytes: Uint8Array, register: NamedRegister): Promise<Outcome> {
       const key = FlashWriteLog.key(p.identity?.serial ?? p.path, def.id);
       const raw = toHex(bytes);
-      /** 'unchanged' when this value was written within the interval; throws for another value. */
+      /** 'unchanged' when this value was written within the interval; throws for another value or a command. */
       const recent = (): 'unchanged' | undefined => {
         const last = flashWriteLog.last(key);
         const elapsed = last ? Date.now() - last.at : Infinity;
         if (!last || elapsed >= minIntervalMs) return undefined;
-        if (last.raw === raw) return 'unchanged';
+        // A command (clear history, synchronise) does something each time: never "unchanged".
+        if (last.raw === raw && def.storage !== 'command') return 'unchanged';
         const seconds = Math.max(1, Math.ceil((minIntervalMs - elapsed) / 1000));
         throw ownError(
           RED,

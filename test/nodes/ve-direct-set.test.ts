@@ -191,6 +191,16 @@ describe('ve-direct-set', () => {
     assert.equal(hostFrames(SHUNT, 'set').length, 0);
   });
 
+  it('a device command with the checkbox is sent, and not again within the interval', async () => {
+    await deploy(SHUNT, { register: 'synchronise', allowFlash: true, minInterval: 60 });
+    const done = await write({ payload: true });
+    assert.equal(done.vedirect?.written, true);
+    assert.equal(hostFrames(SHUNT, 'set', 0x102c).length, 1);
+    const again = await refused({ payload: true });
+    assert.equal(again.error.code, 'VE_RATE_LIMIT');
+    assert.equal(hostFrames(SHUNT, 'set', 0x102c).length, 1);
+  });
+
   it('with the checkbox: written on change only, and no sooner than the minimum interval', async () => {
     await deploy(SHUNT, { register: 'batteryCapacity', allowFlash: true, minInterval: 1 });
     const device = getSimDevice(SHUNT);
