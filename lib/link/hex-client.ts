@@ -8,6 +8,9 @@
  * - Get and Set replies match by response command *and* register id. A reply that arrives
  *   after its request timed out therefore never passes for the answer to the next request
  *   (go-victron retries blindly on a mismatch; krahabb's component reports "unexpected").
+ *   Within one register: the late echo of a Set that got no reply is recognised by its value
+ *   and not taken for the answer to the next Set of that register; a late Get reply of the
+ *   same register is a real (slightly older) value and is taken.
  * - Ping is answered by response 5; App version and Product id by response 1 (Done).
  * - `:A` async frames are never an answer: they go to the `async` listeners (the register
  *   cache). MPPTs from fw 1.17 send them for two minutes after any HEX traffic.
@@ -83,6 +86,9 @@ export const HEX_CLIENT_DEFAULTS = {
 
 /** How often a request waiting for a Text block to end looks again. */
 const TEXT_WAIT_POLL_MS = 10;
+/** How long a Set that got no reply is remembered, so its late echo is not taken for another's. */
+const ABANDONED_SET_MS = 10_000;
+const ABANDONED_SET_LIMIT = 8;
 
 export interface RequestOptions {
   readonly timeoutMs?: number;
@@ -181,6 +187,11 @@ export class HexClient {
   /** When the head of the queue began waiting for a Text block to end. */
   private textWaitSince: number | undefined;
   private closed = false;
+  /**
+   * Sets given up on (no reply): a late echo of one of them, arriving while another Set of the
+   * same register waits, carries the old value and is not that Set's answer.
+   */
+  private abandonedSets: Array<{ register: number; value: Uint8Array; at: number }> = [];
 
   constructor(link: HexLink, options: HexClientOptions = {}, onListenerError?: (err: unknown, event: string) => void) {
     this.link = link;
@@ -261,7 +272,7 @@ export class HexClient {
     }
     const p = this.inFlight;
     if (response.type === 'error') this.counters.deviceErrors++;
-    if (p && answers(p, response)) {
+    if (p && answers(p, response) && !this.isAbandonedEcho(p, response, at)) {
       this.complete(p, { response, frame: text, at });
       return;
     }
@@ -401,6 +412,10 @@ export class HexClient {
       this.retry(p);
       return;
     }
+    if (p.kind === 'set' && p.register !== undefined && p.value !== undefined) {
+      this.abandonedSets.push({ register: p.register, value: p.value, at: this.clock.now() });
+      if (this.abandonedSets.length > ABANDONED_SET_LIMIT) this.abandonedSets.shift();
+    }
     this.fail(
       p,
       new VeError('VE_TIMEOUT', `no reply to ${describeRequest(p)} within ${p.timeoutMs} ms`, {
@@ -409,6 +424,21 @@ export class HexClient {
         ...(p.register !== undefined ? { register: formatRegisterId(p.register), id: p.register } : {}),
       }),
     );
+  }
+
+  /**
+   * A Set reply of the right register that echoes, not this Set's value, but exactly the value
+   * of an earlier Set of that register that got no reply in time: the late answer to that one.
+   * (A late Get reply cannot be told apart this way: it is a real, slightly older value.)
+   */
+  private isAbandonedEcho(p: Pending, response: HexResponse, at: number): boolean {
+    if (p.kind !== 'set' || response.type !== 'set' || p.value === undefined) return false;
+    this.abandonedSets = this.abandonedSets.filter((a) => at - a.at <= ABANDONED_SET_MS);
+    if (sameBytes(response.value, p.value)) return false;
+    const index = this.abandonedSets.findIndex((a) => a.register === response.register && sameBytes(a.value, response.value));
+    if (index < 0) return false;
+    this.abandonedSets.splice(index, 1);
+    return true;
   }
 
   private deviceError(p: Pending, code: number, text: string): void {

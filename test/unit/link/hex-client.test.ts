@@ -126,6 +126,25 @@ describe('HexClient', () => {
     assert.deepEqual([...(await second).value], [0xe2, 0xff]);
   });
 
+  it('does not take the late echo of an abandoned Set for the answer to the next Set of that register', async () => {
+    const { clock, client, reply } = setup({ retries: 0 });
+    const first = rejectsWith(client.set(0x2002, Uint8Array.of(0x2d, 0x05)), 'VE_TIMEOUT'); // 13.25 V
+    clock.advance(1000);
+    await first;
+    const second = client.set(0x2002, Uint8Array.of(0x32, 0x05)); // 13.30 V
+    let settled = false;
+    void second.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    reply(frameWithChecksum(8, [0x02, 0x20, 0x00, 0x2d, 0x05])); // the late echo of 13.25 V
+    await tick();
+    assert.equal(settled, false, 'not a mismatch of the second Set: the first one\'s late echo');
+    assert.equal(client.counters.unmatchedReplies, 1);
+    reply(frameWithChecksum(8, [0x02, 0x20, 0x00, 0x32, 0x05]));
+    assert.deepEqual([...(await second).value], [0x32, 0x05]);
+  });
+
   it('also keeps a Set reply apart from a Get of the same register', async () => {
     const { client, reply } = setup();
     const get = client.get(0xedf0);
