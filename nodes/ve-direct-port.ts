@@ -1,7 +1,8 @@
 /**
  * `ve-direct-port` (config node): one serial path, one shared VeDirectPort. The nodes that
  * name it register as users; the port opens for the first user, paints its state on every
- * user's badge, and closes when this config node closes (redeploy, removal), its `done`
+ * user's badge (unless a user shows its own), and closes when this config node closes
+ * (redeploy, removal) — after its users' last writes (`beforeClose`, bounded), its `done`
  * waiting for the close. Also serves the editor: the port list (discovery), a port's live
  * state and counters, and the register catalogue for the pickers.
  */
@@ -15,7 +16,7 @@ import type { LinkLogger } from '../lib/link/log';
 import { registersForFamily, REGISTERS } from '../lib/protocol/catalog/registers';
 import type { DeviceFamily, RegisterDef } from '../lib/protocol/catalog/types';
 import { noPortStatus, portStatus } from './lib/status';
-import type { PortConfigNode, PortNodeDef, PortUser } from './lib/types';
+import { PORT_CLOSE_HOLD_MS, type PortConfigNode, type PortNodeDef, type PortUser, type RegisterOptions } from './lib/types';
 
 /** Editor numbers arrive as strings; an empty or invalid field means "default". */
 function numberSetting(value: string | number | undefined, scale = 1): number | undefined {
@@ -47,7 +48,7 @@ export = function (RED: NodeAPI): void {
     node.path = (config.path ?? '').trim();
     node.port = null;
     node.portError = null;
-    const users = new Set<PortUser>();
+    const users = new Map<PortUser, RegisterOptions>();
     let stopPainting: (() => void) | null = null;
     const owner = `ve-direct-port "${config.name || node.path}" (${node.id})`;
 
@@ -68,7 +69,7 @@ export = function (RED: NodeAPI): void {
 
     const paint = (): void => {
       const status = node.portStatus();
-      for (const user of users) user.status(status);
+      for (const [user, options] of users) if (options.paint !== false) user.status(status);
     };
 
     function open(): VeDirectPort | null {
@@ -88,31 +89,46 @@ export = function (RED: NodeAPI): void {
       return node.port;
     }
 
-    node.register = (user: PortUser): VeDirectPort | null => {
-      users.add(user);
+    node.register = (user: PortUser, options: RegisterOptions = {}): VeDirectPort | null => {
+      users.set(user, options);
       const port = open();
-      user.status(node.portStatus());
+      if (options.paint !== false) user.status(node.portStatus());
       return port;
     };
 
     node.deregister = (user: PortUser): void => {
+      const options = users.get(user);
       users.delete(user);
-      user.status({});
+      if (options?.paint !== false) user.status({});
     };
+
+    /** Let users finish their last writes while the port is still open; bounded. */
+    function lastWrites(): Promise<void> {
+      const work = [...users.values()].flatMap((o) => (o.beforeClose ? [Promise.resolve().then(o.beforeClose)] : []));
+      if (work.length === 0) return Promise.resolve();
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, PORT_CLOSE_HOLD_MS);
+      });
+      return Promise.race([Promise.allSettled(work).then(() => undefined), limit]).finally(() => clearTimeout(timer));
+    }
 
     node.on('close', (_removed: boolean, done: () => void) => {
       stopPainting?.();
       stopPainting = null;
       const port = node.port;
-      node.port = null;
-      users.clear();
       if (!port) {
+        users.clear();
         done();
         return;
       }
-      // Node-RED gives a close handler 15 s; the port closes in well under that.
-      portRegistry
-        .release(node.path, owner)
+      // Node-RED gives a close handler 15 s; the users' last writes and the close fit in that.
+      lastWrites()
+        .then(() => {
+          node.port = null;
+          users.clear();
+          return portRegistry.release(node.path, owner);
+        })
         .catch((err: unknown) => node.warn(RED._('ve-direct-port.errors.close-failed', { message: (err as Error).message })))
         .finally(() => done());
     });

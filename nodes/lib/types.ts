@@ -25,6 +25,24 @@ export interface PortUser extends Node {
   status(status: NodeStatus): void;
 }
 
+/**
+ * How a node takes part in its port's life; both optional. The bridge uses them: it shows its
+ * own badge (what it shares), and it must write its release values before the port closes.
+ */
+export interface RegisterOptions {
+  /** false: the port does not paint its state on this user's badge (the user keeps its own). */
+  readonly paint?: boolean;
+  /**
+   * Called when the port node closes (redeploy, removal). The port stays open until the returned
+   * promise settles, at most PORT_CLOSE_HOLD_MS: Node-RED closes a config node at the same time
+   * as the nodes that use it, so without this a user's last writes would meet a closed port.
+   */
+  readonly beforeClose?: () => Promise<void>;
+}
+
+/** How long a closing port waits for its users' `beforeClose` (Node-RED allows a close 15 s). */
+export const PORT_CLOSE_HOLD_MS = 10_000;
+
 /** The config node, as the nodes that name it use it. */
 export interface PortConfigNode extends Node {
   /** The path from the configuration. */
@@ -33,9 +51,9 @@ export interface PortConfigNode extends Node {
   readonly port: VeDirectPort | null;
   /** Why there is no port (another config node owns the path, no path configured). */
   readonly portError: Error | null;
-  /** Start using the port: opens it on the first user, paints the port's badge on `user`. */
-  register(user: PortUser): VeDirectPort | null;
-  /** Stop using it; clears the user's badge. */
+  /** Start using the port: opens it on the first user, paints the port's badge on `user` (unless `paint: false`). */
+  register(user: PortUser, options?: RegisterOptions): VeDirectPort | null;
+  /** Stop using it; clears the user's badge (unless it registered with `paint: false`). */
   deregister(user: PortUser): void;
   /** The badge the port's state asks for right now. */
   portStatus(): NodeStatus;
