@@ -145,7 +145,7 @@ describe('ve-bmv-to-mppt editor and help', () => {
 
   it('number fields accept exactly the library\'s bounds (seconds for intervals), or blank for the default', () => {
     const def = definition();
-    const fields: Record<string, [keyof typeof CONFIG_BOUNDS, number]> = {
+    const numberFields: Record<string, [keyof typeof CONFIG_BOUNDS, number]> = {
       voltageInterval: ['voltageIntervalMs', 1000],
       temperatureInterval: ['temperatureIntervalMs', 1000],
       freshness: ['freshnessMs', 1000],
@@ -154,7 +154,7 @@ describe('ve-bmv-to-mppt editor and help', () => {
       plausibilityWindow: ['plausibilityWindow', 1],
       lowTemperatureLimit: ['lowTemperatureLimit', 1],
     };
-    for (const [field, [key, scale]] of Object.entries(fields)) {
+    for (const [field, [key, scale]] of Object.entries(numberFields)) {
       const [min, max] = CONFIG_BOUNDS[key].map((b) => b / scale) as [number, number];
       assert.equal(valid(def, field, String(min)), true, `${field} ${min}`);
       assert.equal(valid(def, field, String(max)), true, `${field} ${max}`);
