@@ -18,12 +18,12 @@ export default tseslint.config(
   },
   {
     // `const node = this` is the Node-RED idiom for a node's handlers and editor callbacks.
-    files: ['nodes/**/*.ts', 'nodes/**/*.html'],
+    files: ['nodes/**/*.ts', 'nodes/**/*.html', 'resources/**/*.js'],
     rules: { '@typescript-eslint/no-this-alias': 'off' },
   },
   {
     // The editor side of each node: plain browser scripts inside the .html files.
-    files: ['nodes/**/*.html'],
+    files: ['nodes/**/*.html', 'resources/**/*.js'],
     plugins: { html },
     languageOptions: {
       sourceType: 'script',
