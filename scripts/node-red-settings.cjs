@@ -1,5 +1,6 @@
 // Settings of the local Node-RED that `npm start` runs: loopback only, no telemetry, no
 // network look-ups, the user directory and port from the start script.
+/* global module, process */
 module.exports = {
   uiHost: process.env.VE_DIRECT_HOST || '127.0.0.1',
   uiPort: Number(process.env.VE_DIRECT_PORT || 1880),

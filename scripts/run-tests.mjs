@@ -14,7 +14,7 @@ const NEEDS = {
 
 function testFiles(dir) {
   const out = [];
-  let entries = [];
+  let entries;
   try {
     entries = readdirSync(dir);
   } catch {

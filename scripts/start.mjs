@@ -66,6 +66,43 @@ export function exampleFlows() {
       flows.push(node);
     }
   }
+  return oneWriterPerCharger(flows);
+}
+
+/**
+ * Two bridges must never write to the same charger. When the bridges of two example tabs share
+ * a charger, the later example (the fuller set-up) stays enabled and the earlier tab is
+ * disabled, with a comment on it that says how to switch.
+ */
+function oneWriterPerCharger(flows) {
+  const tabs = flows.filter((n) => n.type === 'tab');
+  const claimed = new Map(); // charger port id (or '*' for "all found") -> the tab that writes to it
+  for (const tab of [...tabs].reverse()) {
+    const targets = flows
+      .filter((n) => n.z === tab.id && n.type === 've-bmv-to-mppt' && !n.d)
+      .flatMap((n) => (n.targetsAll === true ? ['*'] : n.targets ?? []));
+    if (tab.disabled || targets.length === 0) continue;
+    const clash = targets.includes('*') ? [...claimed.values()][0] : (claimed.get('*') ?? targets.map((t) => claimed.get(t)).find(Boolean));
+    if (clash) {
+      tab.disabled = true;
+      const bottom = Math.max(0, ...flows.filter((n) => n.z === tab.id && typeof n.y === 'number').map((n) => n.y));
+      const name = `Disabled: "${clash.label}" writes to the same charger. Enable this tab and disable that one to try it.`;
+      flows.push({
+        id: `${tab.id}-disabled`,
+        type: 'comment',
+        z: tab.id,
+        name,
+        info:
+          `Two bridges must never write to the same charger, and "${clash.label}" already does. ` +
+          `To try this tab: double-click it and turn Enabled on, double-click "${clash.label}" and turn Enabled off, then Deploy.`,
+        x: 60 + Math.round(name.length * 3.6), // comments are centred on x: keep the left edge in view
+        y: bottom + 60,
+        wires: [],
+      });
+      continue;
+    }
+    for (const t of targets) claimed.set(t, tab);
+  }
   return flows;
 }
 
@@ -93,7 +130,8 @@ function start() {
     if (!announced && /Server now running/.test(String(chunk))) {
       announced = true;
       console.log(`\n  Node-RED with node-red-contrib-ve-direct is running: http://127.0.0.1:${port}/`);
-      console.log(`  ${fresh ? 'The example flows are deployed' : 'Your local flows are deployed'} (user directory ${relative(process.cwd(), userDir) || '.'}).`);
+      const shown = relative(process.cwd(), userDir);
+      console.log(`  ${fresh ? 'The example flows are deployed' : 'Your local flows are deployed'} (user directory ${shown.startsWith('..') ? userDir : shown || '.'}).`);
       console.log('  Simulated devices answer on sim: ports; change a port node\'s path to use real hardware.');
       console.log('  Stop with Ctrl-C. `npm start -- --reset` brings back the examples.\n');
     }
