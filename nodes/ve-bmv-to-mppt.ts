@@ -217,7 +217,8 @@ export = function (RED: NodeAPI): void {
     }
 
     function deregisterAll(): void {
-      for (const portNode of ports.values()) portNode?.deregister(node);
+      // A port node that has closed (and been replaced) has already let go of its users.
+      for (const [id, portNode] of ports) if (portNode !== null && portNodeOf(id) === portNode) portNode.deregister(node);
       ports = new Map();
     }
 

@@ -13,6 +13,7 @@ import type { NodeStatus } from 'node-red';
 import bridgeModule from '../../nodes/ve-bmv-to-mppt';
 import type { Alarm, AlarmChange, BridgeReport } from '../../lib/bridge/types';
 import { systemClock } from '../../lib/clock';
+import { Command, encodeFrame, registerPayload } from '../../lib/protocol/hex-codec';
 import { defaultSimRegistry, getSimDevice, mpptOf, resetSimDevices } from '../../lib/sim';
 import { helper, load, recordStatus, translated, waitFor, type Flow } from '../helpers/nodered';
 import { collect, portNode, redeploy, sleep, type ErrorMsg, type Msg } from '../helpers/vedirect-flows';
@@ -157,7 +158,8 @@ function lastBadge(id: string): unknown {
 
 /** A log line of the runtime contains `text`. */
 function logged(text: string): boolean {
-  return (helper.log().args as unknown[][]).some((a) => JSON.stringify(a).includes(text));
+  const line = (entry: unknown): string => (typeof entry === 'object' && entry !== null && 'msg' in entry ? String(entry.msg) : String(entry));
+  return (helper.log().args as unknown[][]).some((args) => args.some((entry) => line(entry).includes(text)));
 }
 
 describe('ve-bmv-to-mppt', () => {
@@ -272,6 +274,32 @@ describe('ve-bmv-to-mppt', () => {
     await waitFor(() => values(sets(MPPT_A, 0x2002)).length >= 3, 'the other charger served');
     await waitFor(() => run.statuses.at(-1)?.fill === 'red', 'a red badge');
     assert.equal(sets(OLD_MPPT).length, 0, 'not one Set to the old charger');
+    assertNoFlashWrites();
+  });
+
+  it('a charger refusing a value → CHARGER_REJECTED on output 2 and no more writes; msg.retry after the fix → shares again', async () => {
+    const run = await deploy({ monitors: { m1: BMV }, chargers: { c1: MPPT_A, c2: MPPT_B } });
+    await sharing(run, 2);
+    // From now on c1 answers every 0x2002 Set with "parameter error" (flags 0x04).
+    const refuse = getSimDevice(MPPT_A).addBehaviour((command) =>
+      command.type === 'set' && command.register === 0x2002 ? [encodeFrame(Command.Set, registerPayload(0x2002, 0x04, [0xff, 0xff]))] : undefined,
+    );
+    const alarm = await waitFor(() => raised(run).find((a) => a.code === 'CHARGER_REJECTED'), 'CHARGER_REJECTED', 8000);
+    assert.equal(alarm.subject.id, 'c1');
+    assert.equal(alarm.errorCode, 'VE_PARAMETER');
+    const stoppedAt = systemClock.now();
+    await sleep(2500);
+    assert.deepEqual(sets(MPPT_A).filter((x) => x.at > stoppedAt + 500), [], 'no more writes to the refusing charger');
+    assert.ok(values(sets(MPPT_B, 0x2002)).filter((x) => x.at > stoppedAt).length >= 2, 'the other charger goes on');
+    assert.equal(run.statuses.at(-1)?.fill, 'red');
+    refuse();
+    const retried = systemClock.now();
+    await ask(run, { retry: true });
+    await waitFor(() => values(sets(MPPT_A, 0x2002)).some((x) => x.at > retried), 'writes again after msg.retry');
+    const cleared = await waitFor(() => run.alarms.flatMap((m) => m.payload.cleared).find((a) => a.code === 'CHARGER_REJECTED'), 'the alarm cleared');
+    assert.equal(cleared.subject.id, 'c1');
+    run.statuses.length = 0;
+    await sharing(run, 2);
     assertNoFlashWrites();
   });
 
@@ -460,6 +488,19 @@ describe('ve-bmv-to-mppt', () => {
     helper.getNode('b1').receive({ payload: 1 });
     const err = await waitFor(() => run.errors[0], 'an error for the message');
     assert.equal(err.error.code, 'VE_BAD_INPUT');
+    assertNoFlashWrites();
+  });
+
+  it('a battery whose BMS can disconnect it: nothing shared without the opt-in; with it, shared and a warning logged', async () => {
+    await deploy({ monitors: { m1: BMV }, chargers: { c1: MPPT_A }, bridge: { bmsDisconnect: true } });
+    assert.deepEqual(lastBadge('b1'), { fill: 'red', shape: 'ring', text: 'BMS battery: not shared' });
+    assert.ok(logged('"share anyway" is not ticked: nothing is shared'));
+    await sleep(2000);
+    assert.deepEqual(sets(MPPT_A), []);
+    await helper.unload();
+    const run = await deploy({ monitors: { m1: BMV }, chargers: { c1: MPPT_A }, bridge: { bmsDisconnect: true, bmsAccept: true } });
+    assert.ok(logged('sharing with a battery whose BMS can disconnect it'));
+    await sharing(run, 1);
     assertNoFlashWrites();
   });
 
