@@ -139,7 +139,7 @@ export = function (RED: NodeAPI): void {
       const key = typeof cause.details.key === 'string' ? cause.details.key : '?';
       const field = editorField(key);
       // The badge names the setting as the editor labels it.
-      const label = field !== null ? t(`label.${field}`) : key;
+      const label = reason === 'config' && field !== null ? t(`label.${field}`) : key;
       const error = ownError(RED, TYPE, cause.code, reason === 'ports' ? 'port-refused' : 'bad-config', { message: cause.message }, { ...cause.details });
       refused = { error, ports: reason === 'ports' };
       deregisterAll();
