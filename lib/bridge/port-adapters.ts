@@ -113,14 +113,16 @@ export class PortAdapter implements MonitorSource, ChargerTarget {
   temperature(): TemperatureReading {
     const now = this.clock.now();
     const hex = this.hexTemperature;
-    if (hex !== null && now - hex.receivedAt <= HEX_TEMPERATURE_FRESH_MS) {
-      return hex.value === null ? { kind: 'no-sensor', receivedAt: hex.receivedAt } : { kind: 'value', value: hex.value, receivedAt: hex.receivedAt, via: 'hex' };
-    }
     const t = this.textValue('batteryTemperature');
+    // Text `T` is sent only when the auxiliary input is set to temperature (VE.Direct Protocol 3.33).
+    const configured = t !== null && t !== 'absent';
+    if (hex !== null && now - hex.receivedAt <= HEX_TEMPERATURE_FRESH_MS) {
+      return hex.value === null ? { kind: 'no-sensor', receivedAt: hex.receivedAt, configured } : { kind: 'value', value: hex.value, receivedAt: hex.receivedAt, via: 'hex' };
+    }
     if (t === null) return { kind: 'unknown' };
-    if (t === 'absent') return { kind: 'no-sensor', receivedAt: this.port.snapshot()?.receivedAt ?? now };
+    if (t === 'absent') return { kind: 'no-sensor', receivedAt: this.port.snapshot()?.receivedAt ?? now, configured: false };
     // `---` decodes to null: no sensor, never a number.
-    if (typeof t.value !== 'number') return { kind: 'no-sensor', receivedAt: t.receivedAt };
+    if (typeof t.value !== 'number') return { kind: 'no-sensor', receivedAt: t.receivedAt, configured: true };
     return { kind: 'value', value: t.value, receivedAt: t.receivedAt, via: 'text' };
   }
 

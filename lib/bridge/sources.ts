@@ -35,7 +35,10 @@ export interface SourceRuntime {
   readonly explicit: boolean;
   /** May supply this quantity (the configuration may restrict a monitor to one). */
   readonly supplies: Readonly<Record<Quantity, boolean>>;
-  /** It has delivered a temperature since the bridge started: from now on it is expected to. */
+  /**
+   * It has delivered a temperature since the bridge started, or its temperature input is
+   * configured (a sensor belongs there): from now on it is expected to deliver one.
+   */
   temperatureSeen: boolean;
   /** It has identified as a monitor since the bridge started. */
   wasMonitor: boolean;
@@ -188,8 +191,11 @@ function temperatureCandidates(sources: readonly SourceRuntime[], external: Exte
     }
     const reading = rt.source.temperature();
     const online = rt.source.online();
-    // A monitor that has shown a temperature is expected to keep doing so (a sensor can be unplugged).
-    if (reading.kind === 'value') rt.temperatureSeen = true;
+    // A monitor that has shown a temperature is expected to keep doing so (a sensor can be
+    // unplugged), and so is one whose temperature input is set up but reports no sensor: a
+    // sensor missing from the start must not be mistaken for a monitor without one (the
+    // coldest reading of a lithium bank could be the one not there).
+    if (reading.kind === 'value' || (reading.kind === 'no-sensor' && reading.configured)) rt.temperatureSeen = true;
     const expected = rt.temperatureSeen;
     switch (reading.kind) {
       case 'unknown':

@@ -67,12 +67,14 @@ export interface TimedValue {
 
 /**
  * A monitor's battery temperature. `no-sensor`: the device said so (Text `T` is `---` or
- * absent from a fresh block, HEX 0xEDEC is 0xFFFF). `unknown`: nothing recent to tell.
+ * absent from a fresh block, HEX 0xEDEC is 0xFFFF); `configured` when its auxiliary input is
+ * set to temperature (Text `T` present, even as `---`): a sensor belongs there and is missing,
+ * as opposed to a monitor without a temperature input. `unknown`: nothing recent to tell.
  * There is deliberately no numeric field on the two non-value variants.
  */
 export type TemperatureReading =
   | { readonly kind: 'value'; readonly value: number; readonly receivedAt: number; readonly via: 'hex' | 'text' }
-  | { readonly kind: 'no-sensor'; readonly receivedAt: number }
+  | { readonly kind: 'no-sensor'; readonly receivedAt: number; readonly configured: boolean }
   | { readonly kind: 'unknown' };
 
 /** A battery monitor (BMV / SmartShunt) the bridge reads. */

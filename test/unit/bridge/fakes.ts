@@ -54,8 +54,13 @@ export interface FakeMonitorOptions {
   readonly id: string;
   readonly identity?: DeviceIdentity | null;
   readonly voltage?: number;
-  /** Battery temperature, °C; null: no sensor (`T` = `---`, 0xEDEC = 0xFFFF). */
+  /** Battery temperature, °C; null: no sensor (0xEDEC = 0xFFFF). */
   readonly temperature?: number | null;
+  /**
+   * The auxiliary input is set to temperature, so Text carries `T` (`---` without a sensor).
+   * Default: when a temperature is given; a monitor without a temperature input omits `T`.
+   */
+  readonly temperatureInput?: boolean;
   /** Answers HEX 0xEDEC (0.01 K resolution); else only Text `T` (whole °C). */
   readonly hex?: boolean;
 }
@@ -67,6 +72,7 @@ export class FakeMonitor implements MonitorSource {
   identityValue: DeviceIdentity | null;
   voltageValue: number;
   temperatureValue: number | null;
+  temperatureInput: boolean;
   hex: boolean;
   /** Port open and frames arriving. */
   connected = true;
@@ -86,6 +92,7 @@ export class FakeMonitor implements MonitorSource {
     this.identityValue = options.identity === undefined ? BMV712 : options.identity;
     this.voltageValue = options.voltage ?? 13.28;
     this.temperatureValue = options.temperature === undefined ? 21.53 : options.temperature;
+    this.temperatureInput = options.temperatureInput ?? this.temperatureValue !== null;
     this.hex = options.hex ?? true;
     this.frame();
     clock.setInterval(() => this.frame(), 1000);
@@ -111,10 +118,12 @@ export class FakeMonitor implements MonitorSource {
   temperature(): TemperatureReading {
     const now = this.clock.now();
     if (this.hexTemperatureAt !== null && now - this.hexTemperatureAt <= 5000) {
-      return this.hexTemperature === null ? { kind: 'no-sensor', receivedAt: this.hexTemperatureAt } : { kind: 'value', value: this.hexTemperature, receivedAt: this.hexTemperatureAt, via: 'hex' };
+      return this.hexTemperature === null
+        ? { kind: 'no-sensor', receivedAt: this.hexTemperatureAt, configured: this.temperatureInput }
+        : { kind: 'value', value: this.hexTemperature, receivedAt: this.hexTemperatureAt, via: 'hex' };
     }
     if (this.lastFrameAt === null) return { kind: 'unknown' };
-    if (this.temperatureValue === null) return { kind: 'no-sensor', receivedAt: this.lastFrameAt };
+    if (this.temperatureValue === null) return { kind: 'no-sensor', receivedAt: this.lastFrameAt, configured: this.temperatureInput };
     return { kind: 'value', value: Math.round(this.temperatureValue), receivedAt: this.lastFrameAt, via: 'text' };
   }
 

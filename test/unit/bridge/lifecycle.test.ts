@@ -266,6 +266,31 @@ describe('bridge: lithium low temperature', () => {
     assert.equal(rig.charger.writes(0x2003).at(-1)?.value, 9, 'still shared (max), the alarm says why to worry');
   });
 
+  it('a sensor missing from the start on a monitor set up for one blocks temperature sharing (not mistaken for no input)', async () => {
+    const rig = new Rig({
+      monitors: [{ temperature: 15 }, { temperature: null, temperatureInput: true }],
+      chargers: [{}],
+      config: { chemistry: 'lithium' },
+    });
+    rig.start();
+    await rig.run(30_000);
+    assert.equal(rig.charger.writes(0x2003).filter((w) => w.value !== null).length, 0, 'no temperature written while the coldest sensor may be the missing one');
+    assert.ok(rig.activeCodes().includes('TEMPERATURE_SENSOR_LOST'));
+    assert.ok(rig.charger.writes(0x2002).length > 0, 'voltage still shared');
+  });
+
+  it('a monitor without a temperature input does not block the temperature of one with a sensor', async () => {
+    const rig = new Rig({
+      monitors: [{ temperature: 15 }, { temperature: null, temperatureInput: false }],
+      chargers: [{}],
+      config: { chemistry: 'lithium' },
+    });
+    rig.start();
+    await rig.run(30_000);
+    assert.equal(rig.charger.writes(0x2003).at(-1)?.value, 15);
+    assert.ok(!rig.activeCodes().includes('TEMPERATURE_SENSOR_LOST'));
+  });
+
   it('alarms when the temperature is unknown while lithium is configured', async () => {
     const rig = new Rig({ monitors: [{ temperature: null }], chargers: [{}], config: { chemistry: 'lithium' } });
     rig.start();
