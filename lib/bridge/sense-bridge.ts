@@ -25,6 +25,7 @@ import { VeError } from '../errors';
 import { AlarmBook, type AlarmDraft } from './alarms';
 import { ChargerSession, type CycleContext, type ShareValue } from './charger-session';
 import { resolveConfig, sharesQuantity } from './config';
+import { isMonitor } from './gating';
 import { buildStatus, sameStatus } from './report';
 import { EXTERNAL_ID, ExternalSource, evaluate, type Evaluation, type SourceRuntime } from './sources';
 import {
@@ -347,7 +348,12 @@ export class SenseBridge {
   }
 
   private async refreshTemperatures(): Promise<void> {
-    const work = this.sources.map((rt) => (rt.source.refreshTemperature === undefined ? Promise.resolve() : rt.source.refreshTemperature().catch(() => undefined)));
+    // Only battery monitors are asked: with "all found", chargers are listed as sources too.
+    const work = this.sources.map((rt) => {
+      const identity = rt.source.identity();
+      if (rt.source.refreshTemperature === undefined || (identity !== null && !isMonitor(identity))) return Promise.resolve();
+      return rt.source.refreshTemperature().catch(() => undefined);
+    });
     await withLimit(this.clock, Promise.all(work), TEMPERATURE_REFRESH_LIMIT_MS);
   }
 

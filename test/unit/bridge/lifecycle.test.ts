@@ -279,6 +279,15 @@ describe('bridge: lithium low temperature', () => {
     assert.ok(rig.charger.writes(0x2002).length > 0, 'voltage still shared');
   });
 
+  it('asks only battery monitors for 0xEDEC: a charger listed as a source ("all found") is left alone', async () => {
+    const rig = new Rig({ monitors: [{ temperature: 15 }, { identity: MPPT, temperature: 30 }], chargers: [{}], config: { sourceSelection: 'auto' } });
+    rig.start();
+    await rig.run(30_000);
+    assert.ok(rig.monitors[0]!.temperatureReads > 0);
+    assert.equal(rig.monitors[1]!.temperatureReads, 0);
+    assert.equal(rig.charger.writes(0x2003).at(-1)?.value, 15);
+  });
+
   it('a monitor without a temperature input does not block the temperature of one with a sensor', async () => {
     const rig = new Rig({
       monitors: [{ temperature: 15 }, { temperature: null, temperatureInput: false }],
