@@ -14,8 +14,19 @@ export interface StatusInput {
   readonly chargers: readonly ChargerReport[];
 }
 
+/** No selected monitor has a temperature input at all (a BMV-702 on a starter battery, …). */
+export const NO_TEMPERATURE_SENSOR = 'no temperature sensor';
+
+/**
+ * Shared and applicable: a temperature that no selected monitor can measure is left out of
+ * the badge (and does not keep it yellow); the report and its alarms still say so.
+ */
+function applies(c: CombinedReport): boolean {
+  return c.shared && !(c.quantity === 'temperature' && c.value === null && c.reason === NO_TEMPERATURE_SENSOR);
+}
+
 function valueText(c: CombinedReport): string | null {
-  if (!c.shared) return null;
+  if (!applies(c)) return null;
   const unit = c.quantity === 'voltage' ? 'V' : '°C';
   if (c.written === null) return `-- ${unit}`;
   // The value as written to the chargers (0.01 resolution); temperature shown to 0.1 °C.
@@ -32,7 +43,7 @@ export function buildStatus(input: StatusInput): BridgeStatus {
   if (!input.enabled) return { fill: 'grey', shape: 'ring', text: `disabled → ${total} MPPT`, key: 'disabled', params };
   if (input.chargers.some((c) => c.state === 'conflict')) return { fill: 'red', shape: 'ring', text, key: 'conflict', params };
   if (input.chargers.some((c) => c.state === 'rejected' || c.state === 'unsupported')) return { fill: 'red', shape: 'ring', text, key: 'rejected', params };
-  const shared = [input.voltage, input.temperature].filter((c) => c.shared);
+  const shared = [input.voltage, input.temperature].filter(applies);
   if (shared.length > 0 && shared.every((c) => c.written === null)) return { fill: 'yellow', shape: 'ring', text, key: 'released', params };
   if (total > 0 && sensing === total && shared.every((c) => c.written !== null)) return { fill: 'green', shape: 'dot', text, key: 'sharing', params };
   if (input.chargers.every((c) => c.state === 'checking')) return { fill: 'blue', shape: 'ring', text, key: 'waiting', params };

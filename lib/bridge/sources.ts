@@ -19,6 +19,7 @@ import { VeError } from '../errors';
 import type { AlarmDraft } from './alarms';
 import { encodeSense } from './encoding';
 import { isMonitor } from './gating';
+import { NO_TEMPERATURE_SENSOR } from './report';
 import { isSaneVoltage, isPlausibleTemperature } from './plausibility';
 import { combine, spread, type Sample } from './strategies';
 import { SENSE_REGISTER, type BridgeConfig, type CombinedReport, type MonitorSource, type Quantity, type SourceValueState, type TimedValue } from './types';
@@ -272,9 +273,9 @@ export function evaluate(
     result = combine(strategy, samples);
     if (result === null) {
       const listed = candidates.filter((c) => c.listed);
-      if (listed.length === 0) reason = quantity === 'temperature' ? 'no temperature sensor' : 'no source';
+      if (listed.length === 0) reason = quantity === 'temperature' ? NO_TEMPERATURE_SENSOR : 'no source';
       else if (quantity === 'temperature' && listed.every((c) => c.state === 'no-sensor' || c.state === 'missing') && !listed.some((c) => c.expected)) {
-        reason = 'no temperature sensor';
+        reason = NO_TEMPERATURE_SENSOR;
       } else reason = `no usable source: ${listed.map((c) => describe(c, quantity, config, now)).join('; ')}`;
     }
   }
@@ -321,7 +322,7 @@ export function evaluate(
     }
   }
   const bridge = { kind: 'bridge' as const, id: 'bridge', label: 'bridge' };
-  if (shared && result === null && reason !== 'no temperature sensor') {
+  if (shared && result === null && reason !== NO_TEMPERATURE_SENSOR) {
     alarms.push({
       code: quantity === 'voltage' ? 'VOLTAGE_UNAVAILABLE' : 'TEMPERATURE_UNAVAILABLE',
       severity: 'critical',

@@ -288,6 +288,16 @@ describe('bridge: lithium low temperature', () => {
     assert.equal(rig.charger.writes(0x2003).at(-1)?.value, 15);
   });
 
+  it('with no temperature input anywhere, sharing "both" shows green for the voltage alone', async () => {
+    const rig = new Rig({ monitors: [{ temperature: null, temperatureInput: false }], chargers: [{}] });
+    rig.start();
+    await rig.run(30_000);
+    assert.equal(rig.last().status.text, '13.28 V → 1/1 MPPT');
+    assert.equal(rig.last().status.fill, 'green');
+    assert.equal(rig.last().temperature.reason, 'no temperature sensor');
+    assert.equal(rig.charger.writes(0x2003).length, 0);
+  });
+
   it('a monitor without a temperature input does not block the temperature of one with a sensor', async () => {
     const rig = new Rig({
       monitors: [{ temperature: 15 }, { temperature: null, temperatureInput: false }],

@@ -109,7 +109,7 @@ describe('bridge: stale sources are released, never held', () => {
     assert.equal(r.temperature.value, null);
     assert.equal(r.temperature.reason, 'no temperature sensor');
     assert.ok(!rig.activeCodes().includes('TEMPERATURE_UNAVAILABLE'));
-    assert.equal(r.status.text, '13.28 V -- °C → 1/1 MPPT');
+    assert.equal(r.status.text, '13.28 V → 1/1 MPPT', 'a temperature no monitor can measure is left out of the badge');
     assert.equal(JSON.stringify(r).includes('382'), false);
   });
 
