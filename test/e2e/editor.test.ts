@@ -1,0 +1,280 @@
+/**
+ * The editor in Chromium, with this package as a user installs it: `npm pack`, then installed
+ * into an empty Node-RED user directory. The palette shows the four node types with their
+ * icons; every example comes from Import → Examples; each node's edit dialog shows its fields
+ * and its help; after Deploy the nodes turn green on the simulated devices, and the bridges say
+ * what they write. Screenshots go to test/e2e/artifacts; the README's come from here too.
+ */
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
+import { BRIDGE_BADGE, Editor, VE_TYPES, type EditorNode } from '../helpers/editor-page';
+import { freePort, installPackage, packPackage, removeDir, ROOT, startNodeRed, tempDir, type NodeRedProcess } from '../helpers/node-red-process';
+
+const MODULE = 'node-red-contrib-ve-direct';
+const EXAMPLES = [
+  '01-watch-a-battery-monitor',
+  '02-get-and-set-mppt-registers',
+  '03-bmv-to-mppt-one-to-one',
+  '04-many-monitors-to-many-chargers',
+  '05-dashboard',
+];
+const PALETTE: Record<string, string> = {
+  've-direct-in': 'VE.Direct in',
+  've-direct-get': 'VE.Direct get',
+  've-direct-set': 'VE.Direct set',
+  've-bmv-to-mppt': 'BMV → MPPT',
+};
+
+/** An example file as shipped: its tab and how many flow nodes (not config nodes) it holds. */
+function example(name: string): { label: string; nodes: number } {
+  const flow = JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.json`), 'utf8')) as { type: string; z?: string; label?: string }[];
+  const tab = flow.find((n) => n.type === 'tab');
+  assert.ok(tab?.label, `${name} has a tab`);
+  return { label: tab.label, nodes: flow.filter((n) => n.z !== undefined).length };
+}
+
+function toReadme(artifact: string, name: string): void {
+  const target = join(ROOT, 'docs', 'images', name);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(artifact, target);
+}
+
+const isGreen = (n: EditorNode) => n.status?.fill === 'green' && n.status.shape === 'dot';
+
+describe('the editor with the packed package', { timeout: 300_000 }, () => {
+  let userDir: string;
+  let tarball: string;
+  let red: NodeRedProcess;
+  let browser: Browser;
+  let editor: Editor;
+
+  before(async () => {
+    userDir = tempDir('ve-editor-');
+    tarball = packPackage();
+    installPackage(tarball, userDir);
+    red = await startNodeRed(userDir, await freePort());
+    browser = await launchChromium();
+    editor = await Editor.open(browser, red.url);
+  });
+
+  after(async () => {
+    await editor?.close();
+    await browser?.close();
+    await red?.stop();
+    removeDir(userDir);
+    if (tarball) removeDir(dirname(tarball));
+  });
+
+  it('shows the four node types in the palette, with their icons, and knows the port configuration node', async () => {
+    const page = editor.page;
+    const category = page.locator('#red-ui-palette-container-Victron_VE_Direct');
+    await category.scrollIntoViewIfNeeded();
+    for (const [type, label] of Object.entries(PALETTE)) {
+      const entry = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+      assert.equal(await entry.count(), 1, `${type} in the Victron VE.Direct category`);
+      assert.equal((await entry.locator('.red-ui-palette-label').innerText()).replace(/\s+/g, ' ').trim(), label);
+      // The icon is a CSS background: it must load and decode as an image.
+      const icon = await entry.locator('.red-ui-palette-icon').evaluate(async (el) => {
+        const url = /url\("?([^")]+)"?\)/.exec(getComputedStyle(el).backgroundImage)?.[1] ?? '';
+        const response = await fetch(url);
+        const image = new Image();
+        image.src = url;
+        const decoded = await image.decode().then(
+          () => true,
+          () => false,
+        );
+        return { url, status: response.status, type: response.headers.get('content-type') ?? '', decoded, width: image.naturalWidth };
+      });
+      assert.match(icon.url, new RegExp(`icons/${MODULE}/${type}\\.svg$`));
+      assert.equal(icon.status, 200, `${icon.url} loads`);
+      assert.match(icon.type, /image\/svg\+xml/);
+      assert.ok(icon.decoded && icon.width > 0, `${icon.url} is an image`);
+    }
+    const port = await page.evaluate(() => {
+      const def = (globalThis as unknown as { RED: { nodes: { getType(t: string): { category?: string } | undefined } } }).RED.nodes.getType('ve-direct-port');
+      return def?.category;
+    });
+    assert.equal(port, 'config');
+    await editor.screenshot('palette');
+    assert.deepEqual(editor.pageErrors, []);
+  });
+
+  it('lists the five examples under Import → Examples', async () => {
+    assert.deepEqual(await editor.exampleNames(MODULE), EXAMPLES);
+    const picture = await editor.screenshot('import-examples');
+    await editor.page.locator('.ui-dialog').filter({ visible: true }).locator('button', { hasText: 'Cancel' }).click();
+    toReadme(picture, 'import-examples.png');
+  });
+
+  it('imports examples 1–3; after Deploy their nodes are green and the one-to-one bridge writes to its charger', async () => {
+    for (const name of EXAMPLES.slice(0, 3)) {
+      const before = (await editor.nodes()).length;
+      await editor.importExample(MODULE, name);
+      const expected = example(name);
+      const tab = await editor.tabByLabel(expected.label);
+      const nodes = await editor.nodes();
+      assert.equal(nodes.filter((n) => n.z === tab.id).length, expected.nodes, `${name}: its nodes on its tab`);
+      assert.equal(nodes.length - before, expected.nodes, `${name}: nothing else added`);
+    }
+    // Port nodes shared by examples are imported once.
+    const ports = (await editor.configNodes()).filter((n) => n.type === 've-direct-port');
+    assert.deepEqual(ports.map((p) => p.path).sort(), ['sim:smartshunt-temp', 'sim:smartsolar-100-30']);
+
+    await editor.deploy();
+    const nodes = await editor.waitForNodes(
+      (all) => {
+        const ve = all.filter((n) => VE_TYPES.includes(n.type));
+        const bridge = ve.find((n) => n.type === 've-bmv-to-mppt');
+        return ve.length === 5 && ve.every(isGreen) && /→ 1\/1 MPPT$/.test(bridge?.status?.text ?? '') && ve;
+      },
+      60_000,
+      'examples 1–3 green, the bridge writing to 1/1 charger',
+    );
+    assert.match(nodes.find((n) => n.type === 've-bmv-to-mppt')?.status?.text ?? '', BRIDGE_BADGE);
+    await editor.showTab((await editor.tabByLabel(example(EXAMPLES[2]!).label)).id);
+    await editor.page.locator('.red-ui-flow-node-status-dot-green').first().waitFor();
+    await editor.screenshot('example-3-deployed');
+  });
+
+  it("opens each node's edit dialog with its fields, and its help", async () => {
+    const bridge = (await editor.nodes()).find((n) => n.type === 've-bmv-to-mppt');
+    assert.ok(bridge?.z);
+    const dialogs: { id: string; z: string; fields: string[]; headings: string[]; check?: () => Promise<void> }[] = [
+      {
+        id: 've-ex1-in',
+        z: 've-ex1',
+        fields: ['#node-input-port', '#node-input-mode', '#node-input-interval', '#node-input-staleMessage', '#node-input-asyncUpdates', '#node-input-counters', '#node-input-name'],
+        headings: ['Outputs', 'Details', 'References'],
+      },
+      {
+        id: 've-ex2-get',
+        z: 've-ex2',
+        fields: ['#node-input-port', '#node-input-read', '#node-input-registers', '#ve-direct-get-search', '#node-input-cacheMaxAge', '#node-input-name'],
+        headings: ['Inputs', 'Outputs', 'Details', 'References'],
+        // The register list shows the registers of the device behind the deployed port.
+        check: async () => {
+          await editor.page.locator('#ve-direct-get-note', { hasText: 'SmartSolar MPPT 100|30' }).waitFor();
+          assert.ok((await editor.page.locator('#ve-direct-get-list .ve-direct-register').count()) > 10);
+        },
+      },
+      {
+        id: 've-ex2-set-flash',
+        z: 've-ex2',
+        fields: ['#node-input-port', '#node-input-register', '#node-input-value', '#node-input-allowFlash', '#node-input-readBack', '#node-input-name'],
+        headings: ['Inputs', 'Outputs', 'Details', 'References'],
+        // batteryMaxCurrent is flash-backed and the node does not allow it: the dialog says so.
+        check: async () => {
+          assert.equal(await editor.page.locator('#node-input-register').inputValue(), 'batteryMaxCurrent');
+          assert.equal(await editor.page.locator('#node-input-allowFlash').isChecked(), false);
+          await editor.page.locator('#ve-direct-set-flash-warning').filter({ visible: true }).waitFor();
+        },
+      },
+      {
+        id: bridge.id,
+        z: bridge.z,
+        fields: ['#node-input-name', '#node-input-sourcesAll', '#node-input-targetsAll', '#node-input-share', '#node-input-chemistry', '#node-input-voltageStrategy', '#node-input-voltageInterval', '#node-input-enabled'],
+        headings: ['Inputs', 'Outputs', 'Details', 'References'],
+        // The ports it reads and writes, ticked, with the devices found behind them.
+        check: async () => {
+          const sources = editor.page.locator('#ve-bmv-to-mppt-sources li:has(input:checked)');
+          const targets = editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked)');
+          await sources.locator('.ve-bmv-device', { hasText: 'SmartShunt' }).waitFor();
+          await targets.locator('.ve-bmv-device', { hasText: 'SmartSolar MPPT 100|30' }).waitFor();
+          assert.equal(await sources.count(), 1);
+          assert.equal(await targets.count(), 1);
+        },
+      },
+    ];
+    for (const dialog of dialogs) {
+      await editor.showTab(dialog.z);
+      await editor.editNode(dialog.id);
+      const tray = editor.page.locator('.red-ui-tray').last();
+      for (const field of dialog.fields) assert.equal(await tray.locator(field).count(), 1, `${dialog.id}: ${field}`);
+      assert.ok((await tray.locator('.form-row').filter({ visible: true }).count()) >= 4, `${dialog.id}: form rows`);
+      await dialog.check?.();
+      const help = await editor.showHelp();
+      for (const heading of dialog.headings) assert.ok(help.headings.includes(heading), `${dialog.id} help has ${heading}: ${help.headings.join(', ')}`);
+      const type = (await editor.nodes()).find((n) => n.id === dialog.id)?.type ?? dialog.id;
+      await editor.screenshot(`edit-${type}`);
+      await editor.cancelTray();
+    }
+
+    // The port node: in the Configuration nodes sidebar, and its own dialog and help.
+    await editor.showSidebar('config');
+    const entry = editor.page.locator('.red-ui-palette-node-config', { hasText: 'Monitor 1 (SmartShunt)' });
+    await entry.waitFor();
+    assert.equal(await editor.page.locator('.red-ui-palette-node-config', { hasText: 'MPPT 1 (100/30)' }).count(), 1);
+    await editor.screenshot('config-sidebar');
+    await entry.dblclick();
+    await editor.waitForTray();
+    assert.equal(await editor.page.locator('#node-config-input-path').inputValue(), 'sim:smartshunt-temp');
+    for (const field of ['#node-config-input-name', '#node-config-input-expectedSerial', '#node-config-input-requestTimeout', '#node-config-input-staleAfter']) {
+      assert.equal(await editor.page.locator(field).count(), 1, field);
+    }
+    // A deployed port shows what it found and its counters.
+    await editor.page.locator('#node-config-ve-direct-port-diagnostics', { hasText: 'SmartShunt 500A/50mV' }).waitFor();
+    const help = await editor.showHelp();
+    for (const heading of ['Properties', 'Details']) assert.ok(help.headings.includes(heading), `ve-direct-port help has ${heading}`);
+    await editor.screenshot('edit-ve-direct-port');
+    await editor.cancelTray();
+    assert.deepEqual(editor.pageErrors, []);
+  });
+
+  it('imports examples 4 and 5 next to them; with example 3 disabled, Deploy turns every node green and the bridge writes to 2/2 chargers', async () => {
+    // One writer per charger: example 4 writes to MPPT 1 as well.
+    await editor.disableTab((await editor.tabByLabel(example(EXAMPLES[2]!).label)).id);
+    for (const name of EXAMPLES.slice(3)) {
+      await editor.importExample(MODULE, name, `import-${name}`);
+      const expected = example(name);
+      const tab = await editor.tabByLabel(expected.label);
+      assert.equal((await editor.nodes()).filter((n) => n.z === tab.id).length, expected.nodes, `${name}: its nodes on its tab`);
+    }
+    // Each simulated device once, whatever the order of the imports.
+    const ports = (await editor.configNodes()).filter((n) => n.type === 've-direct-port');
+    assert.deepEqual(ports.map((p) => p.path).sort(), ['sim:bmv712', 'sim:smartshunt-temp', 'sim:smartsolar-100-30', 'sim:smartsolar-250-70']);
+    // The bridge of example 4 names port nodes that exist: imported as a copy, its lists follow the new ids.
+    const manyTab = await editor.tabByLabel(example(EXAMPLES[3]!).label);
+    const valid = await editor.page.evaluate((z) => {
+      const out: boolean[] = [];
+      (globalThis as unknown as { RED: { nodes: { eachNode(cb: (n: { type: string; z?: string; valid?: boolean }) => void): void } } }).RED.nodes.eachNode((n) => {
+        if (n.z === z && n.type === 've-bmv-to-mppt') out.push(n.valid === true);
+      });
+      return out;
+    }, manyTab.id);
+    assert.deepEqual(valid, [true]);
+
+    await editor.deploy();
+    const disabled = new Set((await editor.tabs()).filter((t) => t.disabled).map((t) => t.id));
+    const nodes = await editor.waitForNodes(
+      (all) => {
+        const ve = all.filter((n) => VE_TYPES.includes(n.type) && !disabled.has(n.z ?? ''));
+        const bridge = ve.find((n) => n.type === 've-bmv-to-mppt');
+        return ve.length === 9 && ve.every(isGreen) && /→ 2\/2 MPPT$/.test(bridge?.status?.text ?? '') && ve;
+      },
+      60_000,
+      'every VE.Direct node green, the many-to-many bridge writing to 2/2 chargers',
+    );
+    assert.match(nodes.find((n) => n.type === 've-bmv-to-mppt')?.status?.text ?? '', BRIDGE_BADGE);
+    await editor.showTab(manyTab.id);
+    await editor.page.locator('.red-ui-flow-node-status-dot-green').first().waitFor();
+    await editor.screenshot('example-4-deployed');
+
+    // The README's picture of the bridge's dialog: two monitors, two chargers, the devices found.
+    const bridge = nodes.find((n) => n.type === 've-bmv-to-mppt' && n.z === manyTab.id);
+    assert.ok(bridge);
+    await editor.editNode(bridge.id);
+    await editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked) .ve-bmv-device', { hasText: 'SmartSolar MPPT 250|70' }).waitFor();
+    assert.equal(await editor.page.locator('#ve-bmv-to-mppt-sources li:has(input:checked)').count(), 2);
+    assert.equal(await editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked)').count(), 2);
+    await editor.showHelp();
+    const picture = await editor.screenshot('edit-ve-bmv-to-mppt-many');
+    await editor.cancelTray();
+    assert.deepEqual(editor.pageErrors, []);
+    toReadme(picture, 'bridge-dialog.png');
+  });
+});
