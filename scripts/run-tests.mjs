@@ -9,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITES = ['unit', 'nodes', 'integration', 'e2e'];
 const NEEDS = {
   integration: [['socat', ['-V'], 'apt-get install -y socat']],
-  e2e: [['chromium', ['--version'], 'apt-get install -y chromium'], ['socat', ['-V'], 'apt-get install -y socat']],
+  e2e: [['chromium', ['--version'], 'apt-get install -y chromium']],
 };
 
 function testFiles(dir) {
