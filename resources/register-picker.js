@@ -5,6 +5,8 @@
  * resources folder; the dialogs load it with a <script> tag.
  */
 (function () {
+  // The get and set dialogs each include this file; the editor page runs it once per include.
+  if (window.VeDirectEditor) return;
   var FAMILIES = ['bmv', 'smartshunt', 'mppt', 'inverter', 'charger', 'dcdc', 'other'];
 
   function hexId(id) {
