@@ -16,6 +16,7 @@ export type VeErrorCode =
   | 'VE_TYPE' // a value to write does not fit the register's type
   | 'VE_READ_ONLY' // a write was asked of a read-only register
   | 'VE_FLASH_GUARD' // a write to a flash-backed register without the explicit opt-in
+  | 'VE_COMMAND_GUARD' // a device command (restore defaults, clear history, …) without its explicit opt-in
   | 'VE_UNKNOWN_REGISTER' // a register name or id that the catalogue does not know
   | 'VE_BAD_FRAME' // a HEX frame that could not be encoded or decoded
   | 'VE_DEVICE_ERROR' // the device answered with an error frame (e.g. :4AAAAFD framing error)

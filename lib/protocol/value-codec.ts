@@ -7,6 +7,7 @@
  */
 
 import { VeError } from '../errors';
+import { registerForProduct, type ProductContext } from './catalog/overrides';
 import { productName, parseProductId } from './catalog/products';
 import { formatRegisterId } from './catalog/registers';
 import { findTextField } from './catalog/text-fields';
@@ -173,12 +174,15 @@ function latin1(bytes: Uint8Array): string {
 }
 
 /**
- * Decodes the value bytes of a register. Integers: signedness from the catalogue type, width
+ * Decodes the value bytes of a register, as `product` uses the register when given
+ * (catalogue/overrides.ts). Integers: signedness from the catalogue type, width
  * from the byte count; the not-available sentinel gives `null`. Strings end at the first NUL
  * (devices zero-pad them). Without a catalogue entry: an unsigned integer of 1–4 bytes, else
  * the hex of the bytes. No bytes at all (an "unknown id" reply) give `null`.
  */
-export function decodeRegisterValue(def: RegisterDef | undefined, bytes: Uint8Array): DecodedRegisterValue {
+export function decodeRegisterValue(catalogueDef: RegisterDef | undefined, bytes: Uint8Array, product?: ProductContext | null): DecodedRegisterValue {
+  // The entry as this product uses it (a BMV-702 sends its voltage thresholds in 0.1 V).
+  const def = catalogueDef === undefined ? undefined : registerForProduct(catalogueDef, product);
   const raw = toHex(bytes);
   const unit = def?.unit ?? '';
   if (bytes.length === 0) return { value: null, unit, raw };
@@ -227,14 +231,16 @@ function typeError(def: RegisterDef, message: string, value: unknown): VeError {
 }
 
 /**
- * Encodes a value for writing to a register: the inverse of `decodeRegisterValue`. `null`
+ * Encodes a value for writing to a register, as `product` uses it when given: the inverse of
+ * `decodeRegisterValue`. `null`
  * writes the not-available sentinel (0x2002 → FF FF, 0x2003 → FF 7F), which makes an MPPT drop
  * remote sense data at once. Numbers are unscaled with explicit rounding and must fit both the
  * wire type (minus its sentinel) and the catalogue's documented min/max, else VE_RANGE; a
  * non-finite number or a value of the wrong kind is VE_TYPE. Command registers (type `none`)
  * carry no data.
  */
-export function encodeRegisterValue(def: RegisterDef, value: number | string | null): Uint8Array {
+export function encodeRegisterValue(catalogueDef: RegisterDef, value: number | string | null, product?: ProductContext | null): Uint8Array {
+  const def = registerForProduct(catalogueDef, product);
   switch (def.type) {
     case 'none':
       return new Uint8Array(0);

@@ -8,8 +8,32 @@
 
 import type { DeviceFamily, ProductDef } from './types';
 
-function product(id: number, name: string, family: DeviceFamily, flags: { pvOnly?: boolean; phasedOut?: boolean } = {}): ProductDef {
-  return { id, name, family, ...flags };
+/** Families whose model names carry the rated charge current. */
+const RATED_FAMILIES: ReadonlySet<DeviceFamily> = new Set<DeviceFamily>(['mppt', 'charger', 'dcdc']);
+
+/**
+ * The rated charge current a model name carries, A: "…-18A" (Orion, BuckBoost, "6V/12V-1.1A"),
+ * else the second number of "<V>|<A>" or "<V>/<A>" (MPPT 100|30, Phoenix charger 12|50).
+ * Undefined for a name without one.
+ */
+export function ratingFromName(name: string): number | undefined {
+  const amps = /-(\d+(?:\.\d+)?)A\b/.exec(name);
+  if (amps?.[1] !== undefined) return Number(amps[1]);
+  const pair = /\b\d+\s*[|/]\s*(\d+(?:\.\d+)?)\b/.exec(name);
+  if (pair?.[1] !== undefined) return Number(pair[1]);
+  return undefined;
+}
+
+interface ProductFlags {
+  readonly pvOnly?: boolean;
+  readonly phasedOut?: boolean;
+  /** Where the name does not carry the rating, or carries another number (datasheet). */
+  readonly ratedChargeCurrent?: number;
+}
+
+function product(id: number, name: string, family: DeviceFamily, flags: ProductFlags = {}): ProductDef {
+  const rating = flags.ratedChargeCurrent ?? (RATED_FAMILIES.has(family) ? ratingFromName(name) : undefined);
+  return { id, name, family, ...flags, ...(rating !== undefined ? { ratedChargeCurrent: rating } : {}) };
 }
 
 /** Twelve/24/48 V variants of one Phoenix inverter rating: ids `base`, `base + 1`, `base + 3`. */
@@ -139,7 +163,8 @@ const SOLAR_CHARGERS: readonly ProductDef[] = [
   product(0xa10e, 'SmartSolar MPPT VE.Can 150/100 rev2', 'mppt'),
   product(0xa10f, 'BlueSolar MPPT VE.Can 150/100', 'mppt'),
   product(0xa110, 'SmartSolar MPPT RS 450/100', 'mppt'),
-  product(0xa111, 'SmartSolar MPPT RS 450/200', 'mppt'),
+  // Two trackers of 100 A of PV current each; the battery charge current is 100 A (datasheet).
+  product(0xa111, 'SmartSolar MPPT RS 450/200', 'mppt', { ratedChargeCurrent: 100 }),
   product(0xa112, 'BlueSolar MPPT VE.Can 250/70', 'mppt'),
   product(0xa113, 'BlueSolar MPPT VE.Can 250/100', 'mppt'),
   product(0xa114, 'SmartSolar MPPT VE.Can 250/70 rev2', 'mppt'),
@@ -232,7 +257,8 @@ const CHARGERS: readonly ProductDef[] = [
 const DC_DC_CONVERTERS: readonly ProductDef[] = [
   // VE.Direct Protocol 3.33 name; sold as "Orion XS 12V/12V-50A" (VictronMPPT-ESPHOME, BLE tables).
   product(0xa3f0, 'Smart BuckBoost 12V/12V-50A', 'dcdc'),
-  product(0xa3f1, 'Orion XS 1400', 'dcdc'),
+  // 1400 W, 50 A (datasheet).
+  product(0xa3f1, 'Orion XS 1400', 'dcdc', { ratedChargeCurrent: 50 }),
   // Orion Smart: BLE tables only.
   product(0xa3c0, 'Orion Smart 12V|12V-18A Isolated DC-DC Charger', 'dcdc'),
   product(0xa3c1, 'Orion Smart 12V|24V-10A Isolated DC-DC Charger', 'dcdc'),

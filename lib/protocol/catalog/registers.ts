@@ -31,9 +31,9 @@ import {
   TRACKER_MODE,
   TX_PORT_MODE,
 } from './enums';
-import type { DeviceFamily, RegisterDef, RegisterStorage } from './types';
+import { DEVICE_FAMILIES, type DeviceFamily, type RegisterDef, type RegisterStorage } from './types';
 
-const ALL: readonly DeviceFamily[] = ['bmv', 'smartshunt', 'mppt', 'inverter', 'charger', 'dcdc', 'other'];
+const ALL: readonly DeviceFamily[] = DEVICE_FAMILIES;
 const MONITORS: readonly DeviceFamily[] = ['bmv', 'smartshunt'];
 const BMV: readonly DeviceFamily[] = ['bmv'];
 const MPPT: readonly DeviceFamily[] = ['mppt'];

@@ -15,14 +15,14 @@ import {
   OFF_REASON_BITS,
   TRACKER_MODE,
 } from './enums';
-import type { DeviceFamily, TextFieldDef } from './types';
+import { DEVICE_FAMILIES, type DeviceFamily, type TextFieldDef } from './types';
 
 const MONITORS: readonly DeviceFamily[] = ['bmv', 'smartshunt'];
 const MPPT: readonly DeviceFamily[] = ['mppt'];
 const INVERTER: readonly DeviceFamily[] = ['inverter'];
 const CHARGER: readonly DeviceFamily[] = ['charger'];
 const DCDC: readonly DeviceFamily[] = ['dcdc'];
-const ALL: readonly DeviceFamily[] = ['bmv', 'smartshunt', 'mppt', 'inverter', 'charger', 'dcdc', 'other'];
+const ALL: readonly DeviceFamily[] = DEVICE_FAMILIES;
 
 /** Raw units as sent, and the factor that turns them into the unit we publish. */
 const MILLIVOLT = { scale: 0.001, unit: 'V' } as const;

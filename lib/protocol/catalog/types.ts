@@ -3,8 +3,13 @@
  * sibling modules; everything that scales, names or validates a value reads these shapes.
  */
 
-/** Device families, as the bridge and the editor's register picker group products. */
-export type DeviceFamily = 'bmv' | 'smartshunt' | 'mppt' | 'inverter' | 'charger' | 'dcdc' | 'other';
+/**
+ * Device families, as the bridge and the editor's register picker group products: the one
+ * list every other list of families derives from.
+ */
+export const DEVICE_FAMILIES = ['bmv', 'smartshunt', 'mppt', 'inverter', 'charger', 'dcdc', 'other'] as const;
+
+export type DeviceFamily = (typeof DEVICE_FAMILIES)[number];
 
 /**
  * Wire types of HEX register values, little-endian on the wire (BlueSolar HEX protocol MPPT,
@@ -109,4 +114,9 @@ export interface ProductDef {
   readonly pvOnly?: boolean;
   /** Phased out (marked * in the documents). */
   readonly phasedOut?: boolean;
+  /**
+   * Rated battery charge current, A (chargers, solar chargers, DC-DC converters): from the
+   * model name where it carries the rating ("SmartSolar MPPT 100|30" → 30 A), else given.
+   */
+  readonly ratedChargeCurrent?: number;
 }
