@@ -1,6 +1,11 @@
 /**
  * The one error type every layer throws. `code` is public API: Node-RED copies it into the
  * Catch node's `msg.error.code`, the CLI prints it, tests assert on it.
+ *
+ * Message format, for every text a user reads: no class-name prefix (a VeError prints as its
+ * message alone: Node-RED's Catch node and log take `toString()`), one clause per fact ("X is
+ * read-only. Nothing was written."), and user input quoted with `quoteInput`, cut to
+ * INPUT_QUOTE_MAX characters.
  */
 
 export type VeErrorCode =
@@ -40,6 +45,28 @@ export class VeError extends Error {
     this.code = code;
     this.details = details;
   }
+
+  /** The message alone: Node-RED shows `toString()` to users (Catch node, log, debug sidebar). */
+  override toString(): string {
+    return this.message;
+  }
+}
+
+/** How much of a user's input a message repeats. */
+export const INPUT_QUOTE_MAX = 60;
+
+/** User input as a message repeats it: cut to `max` characters, with an ellipsis. */
+export function cutInput(input: unknown, max = INPUT_QUOTE_MAX): string {
+  const chars = [...(typeof input === 'string' ? input : String(input))];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+}
+
+/**
+ * User input as a message quotes it: cut (a pasted flow or a binary payload must not make a
+ * message unreadable), in double quotes, quotes and control characters escaped.
+ */
+export function quoteInput(input: unknown, max = INPUT_QUOTE_MAX): string {
+  return JSON.stringify(cutInput(input, max));
 }
 
 export function isVeError(err: unknown): err is VeError {

@@ -22,6 +22,13 @@ import type { PortConfigNode, PortUser } from './lib/types';
 
 const TYPE = 've-direct-get';
 
+/**
+ * Most registers one message reads. Each is one request on a port shared with the bridge and
+ * other nodes (about 50 ms each): a longer list is a mistake (a whole snapshot, a loop's output)
+ * and would hold the port for seconds.
+ */
+const MAX_REGISTERS_PER_MESSAGE = 64;
+
 /** What the node reads: registers, or one of the read-outs. */
 type ReadOut = 'register' | 'ping' | 'firmware' | 'productId' | 'diagnostics';
 const READ_OUTS: readonly ReadOut[] = ['register', 'ping', 'firmware', 'productId', 'diagnostics'];
@@ -108,14 +115,20 @@ export = function (RED: NodeAPI): void {
       const source = configured.length > 0 ? configured : registerList(msg.register !== undefined ? msg.register : msg.payload);
       if (source === null) return fail('VE_BAD_INPUT', 'bad-register-list');
       if (source.length === 0) return fail('VE_BAD_INPUT', 'no-register');
-      return source.map((ref) => {
+      const registers = new Map<number, NamedRegister>();
+      for (const ref of source) {
+        let register: NamedRegister;
         try {
-          return named(ref);
+          register = named(ref);
         } catch (err) {
           badge.failed(err);
           throw nodeError(RED, TYPE, err, String(ref), TEXTS);
         }
-      });
+        // The same register twice (by name and by id, or listed twice) is read once.
+        if (!registers.has(register.id)) registers.set(register.id, register);
+      }
+      if (registers.size > MAX_REGISTERS_PER_MESSAGE) return fail('VE_BAD_INPUT', 'too-many-registers', { count: registers.size, max: MAX_REGISTERS_PER_MESSAGE });
+      return [...registers.values()];
     }
 
     async function answer(p: VeDirectPort, register: NamedRegister): Promise<Answer> {

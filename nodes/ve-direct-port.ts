@@ -14,7 +14,9 @@ import { listPorts } from '../lib/link/discovery';
 import type { VeDirectPort, VeDirectPortOptions } from '../lib/link/port';
 import type { LinkLogger } from '../lib/link/log';
 import { registersForFamily, REGISTERS } from '../lib/protocol/catalog/registers';
-import type { DeviceFamily, RegisterDef } from '../lib/protocol/catalog/types';
+import type { DeviceFamily } from '../lib/protocol/catalog/types';
+import type { DeviceIdentity } from '../lib/link/device';
+import { pickerRegisters } from './lib/register-picker';
 import { noPortStatus, portStatus } from './lib/status';
 import { PORT_CLOSE_HOLD_MS, type PortConfigNode, type PortNodeDef, type PortUser, type RegisterOptions } from './lib/types';
 
@@ -23,22 +25,6 @@ function numberSetting(value: string | number | undefined, scale = 1): number | 
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? n * scale : undefined;
-}
-
-/** The catalogue entry as the editor's register picker shows it. */
-function registerSummary(def: RegisterDef): Record<string, unknown> {
-  return {
-    id: def.id,
-    name: def.name,
-    description: def.description,
-    unit: def.unit,
-    access: def.access,
-    storage: def.storage,
-    type: def.type,
-    families: def.families,
-    ...(def.min !== undefined ? { min: def.min } : {}),
-    ...(def.max !== undefined ? { max: def.max } : {}),
-  };
 }
 
 export = function (RED: NodeAPI): void {
@@ -164,11 +150,12 @@ export = function (RED: NodeAPI): void {
     });
   });
 
-  // The register catalogue, optionally only a family's, or the family of the device behind a
-  // deployed port node (`port=<id>`).
+  // The register catalogue in the picker's order, with what a write needs and the range a
+  // value must lie in: optionally only a family's, or the registers of the device behind a
+  // deployed port node (`port=<id>`), its product's ranges included.
   RED.httpAdmin.get('/ve-direct/registers', canRead, (req: Request, res: Response) => {
     let family = typeof req.query.family === 'string' ? (req.query.family as DeviceFamily) : undefined;
-    let device: unknown = null;
+    let device: DeviceIdentity | null = null;
     if (typeof req.query.port === 'string') {
       const node = RED.nodes.getNode(req.query.port) as PortConfigNode | null;
       const identity = node && 'portStatus' in node ? node.port?.identity : null;
@@ -178,6 +165,6 @@ export = function (RED: NodeAPI): void {
       }
     }
     const defs = family ? registersForFamily(family) : REGISTERS;
-    res.json({ family: family ?? null, device, registers: defs.map(registerSummary) });
+    res.json({ family: family ?? null, device, registers: pickerRegisters(defs, device) });
   });
 };

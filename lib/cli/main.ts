@@ -3,7 +3,7 @@
  * The `ve-direct` command: dispatches to one sub-command per job.
  */
 
-import { VeError } from '../errors';
+import { VeError, quoteInput } from '../errors';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { COMMANDS } from './commands';
 
@@ -36,7 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const command = findCommand(name);
   if (!command) {
-    io.stderr.write(`ve-direct: unknown command "${name}"\n\n${overview()}\n`);
+    io.stderr.write(`ve-direct: unknown command ${quoteInput(name)}\n\n${overview()}\n`);
     return 2;
   }
   if (rest.includes('-h') || rest.includes('--help')) {

@@ -7,7 +7,7 @@
  */
 
 import type { NodeAPI } from 'node-red';
-import { VeError, isVeError, type VeErrorCode } from '../../lib/errors';
+import { VeError, cutInput, isVeError, type VeErrorCode } from '../../lib/errors';
 import type { PortConfigNode } from './types';
 
 /** Message parameters a catalogue text may use: `__what__`, `__value__`, `__min__`, … */
@@ -25,6 +25,18 @@ function param(value: unknown): string | number | undefined {
   if (typeof value === 'number' || typeof value === 'string') return value;
   if (value === null) return 'null';
   return undefined;
+}
+
+/** Parameters that may hold what a user typed or sent: cut, so a message stays readable. */
+const INPUT_PARAMS = ['what', 'value', 'type'] as const;
+
+function cutParams(params: ErrorParams): ErrorParams {
+  const out: ErrorParams = { ...params };
+  for (const key of INPUT_PARAMS) {
+    const v = out[key];
+    if (typeof v === 'string') out[key] = cutInput(v);
+  }
+  return out;
 }
 
 /** The facts of a link error that catalogue texts can show. */
@@ -46,7 +58,7 @@ function paramsOf(err: VeError): ErrorParams {
 export function nodeError(RED: NodeAPI, type: string, err: unknown, what: string, texts: ReadonlySet<VeErrorCode>, extra: ErrorParams = {}): Error {
   if (err instanceof Error && translated.has(err)) return err;
   if (!isVeError(err)) return err instanceof Error ? err : new Error(String(err));
-  const params: ErrorParams = { what, ...paramsOf(err), ...extra };
+  const params = cutParams({ what, ...paramsOf(err), ...extra });
   const message = texts.has(err.code) ? RED._(`${type}.errors.${err.code}`, params) : RED._(`${type}.errors.failed`, params);
   const out = new VeError(err.code, message, { ...err.details });
   Object.defineProperty(out, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
@@ -58,7 +70,7 @@ export function nodeError(RED: NodeAPI, type: string, err: unknown, what: string
  * translated error wrapped with more context (`readback-failed`).
  */
 export function ownError(RED: NodeAPI, type: string, code: VeErrorCode, key: string, params: ErrorParams = {}, details: Record<string, unknown> = {}): VeError {
-  return mark(new VeError(code, RED._(`${type}.errors.${key}`, params), details));
+  return mark(new VeError(code, RED._(`${type}.errors.${key}`, cutParams(params)), details));
 }
 
 /**

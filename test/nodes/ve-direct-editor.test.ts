@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { PICKER_GROUPS } from '../../nodes/lib/register-picker';
 
 const ROOT = join(__dirname, '..', '..');
 const MODULE = 'node-red-contrib-ve-direct';
@@ -188,12 +189,62 @@ describe('editor and help of ve-direct-in/get/set', () => {
     assert.equal(label(def, { register: 'batteryMaxCurrent' }), 'set batteryMaxCurrent');
     assert.equal(label(def, {}), 'set register from msg');
     assert.deepEqual(plain(def.defaults.allowFlash), { value: false });
+    assert.deepEqual(plain(def.defaults.allowCommands), { value: false }, 'device commands are off by default too');
     assert.equal(def.defaults.minInterval?.value, 60);
     assert.deepEqual(plain(def.defaults.readBack), { value: true });
     assert.deepEqual([def.defaults.value?.value, def.defaults.valueType?.value], ['payload', 'msg']);
     assert.equal(valid(def, 'register', '0x2002'), true);
     assert.match(String(valid(def, 'register', 'two names')), /catalogue name or an id/);
     assert.match(String(valid(def, 'minInterval', '0.5')), /1 or more/);
+  });
+
+  it('ve-direct-set: the dialog says at edit time which opt-in a register needs, beside both boxes', () => {
+    const cat = catalogue('ve-direct-set');
+    const text = (key: string): string => lookup(cat, `ve-direct-set.${key}`) ?? assert.fail(`ve-direct-set.${key}`);
+    assert.equal(text('label.allowFlash'), 'Allow flash writes');
+    assert.equal(text('label.allowCommands'), 'Allow device commands');
+    // Each answer of the write policy has its sentence, naming the box that allows it.
+    assert.match(text('optIn.flash'), /stored in flash.*"Allow flash writes"/i);
+    assert.match(text('optIn.command'), /device command.*"Allow device commands"/i);
+    assert.match(text('optIn.read-only'), /read-only/i);
+    assert.match(text('optIn.none'), /no opt-in/);
+    assert.match(text('optIn.range'), /__range__.*__source__/);
+    // The refusals name the same boxes.
+    assert.match(text('errors.VE_FLASH_GUARD'), /"Allow flash writes"/);
+    assert.match(text('errors.VE_COMMAND_GUARD'), /"Allow device commands"/);
+    // The two boxes side by side, then the interval that applies to both.
+    const { template, script } = parts('ve-direct-set');
+    const flash = template.indexOf('id="node-input-allowFlash"');
+    const commands = template.indexOf('id="node-input-allowCommands"');
+    const interval = template.indexOf('id="node-input-minInterval"');
+    assert.ok(flash > 0 && commands > flash && interval > commands);
+    assert.ok(template.indexOf('id="ve-direct-set-optin"') < template.indexOf('id="ve-direct-set-list"'), 'the opt-in line sits right under the register');
+    // The list's command toggle is the dialog's, not a saved setting.
+    assert.ok(template.includes('id="ve-direct-set-commands"'));
+    assert.ok(!('showCommands' in definition('ve-direct-set').defaults));
+    assert.match(script, /commands: '#ve-direct-set-commands'/);
+    assert.match(script, /t\('optIn\.' \+ r\.optIn\)/);
+    const help = readFileSync(join(ROOT, 'locales', 'en-US', 've-direct-set.html'), 'utf8');
+    for (const phrase of ['Allow flash writes', 'Allow device commands', 'VE_COMMAND_GUARD', 'show device commands']) assert.ok(help.includes(phrase), `the help explains ${phrase}`);
+  });
+
+  it('the picker\'s groups and tags have their texts in both dialogs\' catalogues', () => {
+    for (const type of ['ve-direct-get', 've-direct-set'] as const) {
+      const cat = catalogue(type);
+      for (const group of PICKER_GROUPS) assert.ok(lookup(cat, `${type}.group.${group}`), `${type}.group.${group}`);
+      for (const key of ['picker.flash', 'picker.command', 'picker.chosen', 'picker.add', 'picker.none']) assert.ok(lookup(cat, `${type}.${key}`), `${type}.${key}`);
+      assert.match(lookup(cat, `${type}.group.command`)!, /command/i);
+    }
+    const picker = readFileSync(join(ROOT, 'resources', 'register-picker.js'), 'utf8');
+    // Commands are left out of the list while the toggle is off.
+    assert.match(picker, /r\.group === 'command' && !commands/);
+  });
+
+  it('ve-direct-get: a register list longer than 64 is flagged in the dialog', () => {
+    const def = definition('ve-direct-get');
+    const names = Array.from({ length: 65 }, (_, i) => `r${i}`).join(', ');
+    assert.match(String(valid(def, 'registers', names)), /64/);
+    assert.equal(valid(def, 'registers', Array<string>(70).fill('batteryVoltage').join(',')), true, 'duplicates count once');
   });
 
   it('ve-direct-in: labels say when it sends', () => {

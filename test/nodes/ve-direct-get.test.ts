@@ -1,5 +1,6 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { REGISTERS } from '../../lib/protocol/catalog/registers';
 import { getSimDevice, resetSimDevices } from '../../lib/sim';
 import { helper, load, nextMessage, recordStatus, waitFor, type Flow } from '../helpers/nodered';
 import { blue, collect, getNode, green, hostFrames, portNode, readyPort, redeploy, red, simValue, sleep, type ErrorMsg, type Msg } from '../helpers/vedirect-flows';
@@ -178,7 +179,7 @@ describe('ve-direct-get', () => {
     const heard = getSimDevice(SHUNT).hostLog.length;
     const err = await askFails();
     assert.equal(err.error.code, 'VE_UNKNOWN_REGISTER');
-    assert.match(err.error.message, /unknown register "nope"/);
+    assert.match(err.error.message, /Unknown register "nope"/);
     assert.equal(getSimDevice(SHUNT).hostLog.length, heard);
   });
 
@@ -205,6 +206,45 @@ describe('ve-direct-get', () => {
     assert.equal(hostFrames(SHUNT, 'get', 0x0303).length, before, 'the registers after the failure are not read');
   });
 
+  it('reads a register named twice (by name, by id, in another case) once', async () => {
+    await deploy({ registers: '' });
+    const before = hostFrames(SHUNT, 'get', 0x1000).length;
+    const msg = await ask({ payload: ['batteryCapacity', '0x1000', 'BATTERYCAPACITY', 0x1000, 'chargeCycles', 'batteryCapacity'] });
+    assert.deepEqual(Object.keys(msg.payload as object), ['batteryCapacity', 'chargeCycles'], 'each register once, in the order first named');
+    assert.equal(msg.topic, 'batteryCapacity,chargeCycles');
+    assert.equal(hostFrames(SHUNT, 'get', 0x1000).length, before + 1, 'one Get 0x1000 on the wire');
+    // A list of one register repeated is one register: the value itself, not an object.
+    const one = await ask({ payload: Array<string>(100).fill('batteryCapacity') });
+    assert.equal(one.payload, 200);
+    assert.equal(hostFrames(SHUNT, 'get', 0x1000).length, before + 2);
+  });
+
+  it('more than 64 registers in one message: VE_BAD_INPUT, and not a byte on the wire', async () => {
+    await deploy({ registers: '' });
+    // 65 distinct registers the catalogue knows (whether the shunt has them does not matter:
+    // nothing is asked).
+    const names = REGISTERS.map((r) => r.name).slice(0, 65);
+    const device = getSimDevice(SHUNT);
+    let heard = 0;
+    const receive = device.receive.bind(device);
+    device.receive = (bytes: Uint8Array): void => {
+      heard += bytes.length;
+      receive(bytes);
+    };
+    const err = await askFails({ payload: names });
+    assert.equal(err.error.code, 'VE_BAD_INPUT');
+    assert.match(err.error.message, /^65 registers asked for in one message; at most 64 are read at once\. Nothing was read\.$/);
+    assert.equal(heard, 0, 'no byte reached the device');
+    // 64 names plus duplicates are 64 registers: not refused for their number.
+    // (Some of them the shunt does not have: the message may then fail, but not as VE_BAD_INPUT.)
+    const answered = nextMessage('h1');
+    const caught = nextMessage('h2');
+    helper.getNode('g1').receive({ payload: [...names.slice(0, 64), names[0]!, names[1]!] });
+    const outcome = (await Promise.race([answered, caught])) as Partial<ErrorMsg>;
+    assert.notEqual(outcome.error?.code, 'VE_BAD_INPUT', `refused for its number: ${outcome.error?.message}`);
+    assert.ok(heard > 0, 'asked the device');
+  });
+
   it('no answer: VE_TIMEOUT after the port\'s retries', async () => {
     await deploy({ registers: 'batteryCapacity' }, { requestTimeout: 150, retries: 1 });
     const before = hostFrames(SHUNT, 'get', 0x1000).length;
@@ -219,7 +259,7 @@ describe('ve-direct-get', () => {
     await deploy({ registers: '' });
     const none = await askFails({ payload: '' });
     assert.equal(none.error.code, 'VE_BAD_INPUT');
-    assert.match(none.error.message, /no register to read/);
+    assert.match(none.error.message, /No register to read/);
     const bad = await askFails({ payload: { batteryVoltage: true } });
     assert.equal(bad.error.code, 'VE_BAD_INPUT');
   });
@@ -235,7 +275,7 @@ describe('ve-direct-get', () => {
     const statuses = recordStatus(helper.getNode('g1'));
     const err = await askFails();
     assert.equal(err.error.code, 'VE_PORT_CLOSED');
-    assert.match(err.error.message, /no VE.Direct port configured/);
+    assert.match(err.error.message, /No VE.Direct port is configured/);
     assert.ok(statuses.some(red));
   });
 

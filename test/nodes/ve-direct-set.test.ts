@@ -177,7 +177,7 @@ describe('ve-direct-set', () => {
     const heard = getSimDevice(SHUNT).hostLog.length;
     const err = await refused({ payload: 250 });
     assert.equal(err.error.code, 'VE_FLASH_GUARD');
-    assert.match(err.error.message, /batteryCapacity \(0x1000\) is stored in flash memory.*Allow writing a flash-backed setting/);
+    assert.match(err.error.message, /batteryCapacity \(0x1000\) is stored in flash memory.*Allow flash writes/);
     assert.equal(getSimDevice(SHUNT).hostLog.length, heard);
     assert.equal(getSimDevice(SHUNT).flashWriteCount, 0);
     assert.ok(red(statuses.at(-1)!));
