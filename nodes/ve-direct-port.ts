@@ -18,6 +18,7 @@ import type { DeviceFamily } from '../lib/protocol/catalog/types';
 import type { DeviceIdentity } from '../lib/link/device';
 import { pickerRegisters } from './lib/register-picker';
 import { noPortStatus, portStatus } from './lib/status';
+import { runtimeWritePolicy } from './lib/write-policy';
 import { PORT_CLOSE_HOLD_MS, type PortConfigNode, type PortNodeDef, type PortUser, type RegisterOptions } from './lib/types';
 
 /** Editor numbers arrive as strings; an empty or invalid field means "default". */
@@ -28,6 +29,10 @@ function numberSetting(value: string | number | undefined, scale = 1): number | 
 }
 
 export = function (RED: NodeAPI): void {
+  // One write policy per runtime: a flash setting is counted per device whichever port node
+  // reaches it, and across restarts (a file in the user directory).
+  const writePolicy = runtimeWritePolicy(RED);
+
   function VeDirectPortNode(this: PortConfigNode & { path: string; port: VeDirectPort | null; portError: Error | null }, config: PortNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -44,6 +49,7 @@ export = function (RED: NodeAPI): void {
     };
     const options: VeDirectPortOptions = {
       log,
+      writePolicy,
       ...(config.expectedSerial?.trim() ? { expectedSerial: config.expectedSerial.trim() } : {}),
       ...(numberSetting(config.requestTimeout) !== undefined ? { requestTimeoutMs: numberSetting(config.requestTimeout)! } : {}),
       ...(config.retries !== undefined && config.retries !== '' && Number.isInteger(Number(config.retries)) ? { retries: Math.max(0, Number(config.retries)) } : {}),

@@ -1,23 +1,21 @@
 /**
  * `ve-direct-set`: on each message, writes a value to one register of the device behind its
- * port (HEX Set). Before any byte goes out, the value is checked against the register
- * catalogue (read-only, type, range, flash-backed). Flash-backed settings and device commands
- * need the node's explicit opt-in, and are then written only when the value differs from the
- * device's and no sooner than a minimum interval after the last write. The device's echo is
+ * port (HEX Set), through the port's write policy: before any byte goes out the value is
+ * checked against the register, the product and the device's live values. Flash-backed
+ * settings need the node's flash opt-in and device commands its command opt-in; a flash
+ * setting is then written only when the value differs from the device's and no sooner than a
+ * minimum interval after the last write (remembered across restarts). The device's echo is
  * checked (a clamped echo is an error) and, optionally, the register is read back.
  */
 
 import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { VeError, isVeError, type VeErrorCode } from '../lib/errors';
 import type { RegisterReading } from '../lib/link/device';
-import type { VeDirectPort } from '../lib/link/port';
-import { prepareWrite } from '../lib/link/write-guard';
+import type { VeDirectPort, WriteResult } from '../lib/link/port';
 import { formatRegisterId } from '../lib/protocol/catalog/registers';
 import type { RegisterDef } from '../lib/protocol/catalog/types';
-import { decodeRegisterValue } from '../lib/protocol/value-codec';
 import { RequestBadge } from './lib/badge';
 import { nodeError, noPortError, ownError, type ErrorParams } from './lib/errors';
-import { FlashWriteLog, flashWriteLog } from './lib/flash-log';
 import { handleInput } from './lib/input';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
 import { named, type NamedRegister } from './lib/registers';
@@ -38,8 +36,10 @@ interface SetNodeDef extends NodeDef {
   /** The value, as a typed input: msg/flow/global property, number, text, JSON, env var. */
   value?: string;
   valueType?: string;
-  /** Allow writing flash-backed settings and sending device commands. */
+  /** Allow writing flash-backed settings. */
   allowFlash?: boolean | string;
+  /** Allow sending device commands (restore defaults, clear history, zero current, synchronise). */
+  allowCommands?: boolean | string;
   /** Minimum time between two writes of a flash-backed setting, s. */
   minInterval?: string | number;
   /** Read the register again after the write and compare. */
@@ -69,11 +69,7 @@ interface SetOutput extends NodeMessage {
 }
 
 /** What a write did. */
-interface Outcome {
-  /** The echo, the device's current value (unchanged), or null (unchanged per the write log). */
-  readonly reading: RegisterReading | null;
-  readonly written: boolean;
-  readonly previous?: RegisterReading;
+interface Outcome extends WriteResult {
   readonly readBack?: RegisterReading;
 }
 
@@ -92,10 +88,9 @@ const TEXTS: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>([
   'VE_PORT_CLOSED',
   'VE_QUEUE_FULL',
   'VE_IDENTITY',
+  'VE_COMMAND_GUARD',
+  'VE_RATE_LIMIT',
 ]);
-
-/** Refusals by the device or the queue: nothing was stored, so the write does not count. */
-const NOT_STORED: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>(['VE_PARAMETER', 'VE_UNKNOWN_ID', 'VE_NOT_SUPPORTED', 'VE_QUEUE_FULL', 'VE_IDENTITY', 'VE_BOOTLOADER']);
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
@@ -103,31 +98,15 @@ function isInteger(def: RegisterDef): boolean {
   return def.type !== 'string' && def.type !== 'bytes' && def.type !== 'none';
 }
 
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex').toUpperCase();
-}
-
-/** Whether the device holds the value already (strings: device padding ignored). */
-function holds(current: RegisterReading, def: RegisterDef, bytes: Uint8Array): boolean {
-  if (current.raw === toHex(bytes)) return true;
-  return def.type === 'string' && current.value === decodeRegisterValue(def, bytes).value;
-}
-
-/** A reading made of the bytes a write would send (an unchanged value, per the write log). */
-function readingOf(def: RegisterDef, bytes: Uint8Array): RegisterReading {
-  const decoded = decodeRegisterValue(def, bytes);
-  return {
-    register: formatRegisterId(def.id),
-    id: def.id,
-    name: def.name,
-    value: decoded.value,
-    unit: decoded.unit,
-    raw: decoded.raw,
-    flags: 0,
-    ...(decoded.text !== undefined ? { text: decoded.text } : {}),
-    receivedAt: 0,
-    source: 'set',
-  };
+/** What the policy's refusals tell a message text: where a limit comes from, when to try again. */
+function policyParams(err: unknown): ErrorParams {
+  if (!isVeError(err)) return {};
+  const d = err.details;
+  const out: ErrorParams = {};
+  if (typeof d.source === 'string') out.source = d.source;
+  if (typeof d.retryInMs === 'number') out.seconds = Math.max(1, Math.ceil(d.retryInMs / 1000));
+  if (typeof d.intervalMs === 'number') out.interval = Math.round(d.intervalMs / 100) / 10;
+  return out;
 }
 
 export = function (RED: NodeAPI): void {
@@ -143,6 +122,8 @@ export = function (RED: NodeAPI): void {
     const valueType = config.valueType || 'msg';
     const valueSetting = config.value ?? (valueType === 'msg' ? 'payload' : '');
     const allowFlash = flagSetting(config.allowFlash);
+    // Absent in flows saved before device commands had their own opt-in: not allowed.
+    const allowCommand = config.allowCommands === undefined ? false : flagSetting(config.allowCommands);
     const readBack = config.readBack === undefined ? true : flagSetting(config.readBack);
     const minIntervalMs = secondsSetting(config.minInterval, DEFAULT_MIN_INTERVAL_S);
     let warnedOverride = false;
@@ -207,53 +188,10 @@ export = function (RED: NodeAPI): void {
       return def.unit ? `${value} ${def.unit}` : String(value);
     }
 
-    /** A write that must not wear the flash: only on change, not too often. */
-    async function flashWrite(p: VeDirectPort, def: RegisterDef, value: WriteValue, bytes: Uint8Array, register: NamedRegister): Promise<Outcome> {
-      const key = FlashWriteLog.key(p.identity?.serial ?? p.path, def.id);
-      const raw = toHex(bytes);
-      /** 'unchanged' when this value was written within the interval; throws for another value or a command. */
-      const recent = (): 'unchanged' | undefined => {
-        const last = flashWriteLog.last(key);
-        const elapsed = last ? Date.now() - last.at : Infinity;
-        if (!last || elapsed >= minIntervalMs) return undefined;
-        // A command (clear history, synchronise) does something each time: never "unchanged".
-        if (last.raw === raw && def.storage !== 'command') return 'unchanged';
-        const seconds = Math.max(1, Math.ceil((minIntervalMs - elapsed) / 1000));
-        throw ownError(
-          RED,
-          TYPE,
-          'VE_RATE_LIMIT',
-          'VE_RATE_LIMIT',
-          { what: register.display, seconds, interval: Math.round(minIntervalMs / 100) / 10 },
-          { register: formatRegisterId(def.id), name: def.name, retryInMs: minIntervalMs - elapsed },
-        );
-      };
-      if (recent() === 'unchanged') return { reading: readingOf(def, bytes), written: false };
-      let previous: RegisterReading | undefined;
-      if (def.access !== 'w') {
-        previous = await p.get(def.id);
-        if (holds(previous, def, bytes)) return { reading: previous, written: false, previous };
-        // Another message may have written meanwhile.
-        if (recent() === 'unchanged') return { reading: readingOf(def, bytes), written: false, previous };
-      }
-      const state = p.state.kind;
-      if (state !== 'connected' && state !== 'stale') {
-        throw ownError(RED, TYPE, 'VE_PORT_CLOSED', 'not-connected', { what: register.display, state }, { register: formatRegisterId(def.id) });
-      }
-      // Counted from the moment the write leaves: a lost reply may still mean a stored value.
-      const undo = flashWriteLog.reserve(key, { at: Date.now(), raw });
-      try {
-        const echo = await p.set(def.id, value, { allowFlash: true });
-        return { reading: echo, written: true, ...(previous ? { previous } : {}) };
-      } catch (err) {
-        if (isVeError(err) && NOT_STORED.has(err.code)) undo();
-        throw err;
-      }
-    }
-
-    async function write(p: VeDirectPort, def: RegisterDef, value: WriteValue, bytes: Uint8Array, register: NamedRegister): Promise<Outcome> {
-      const outcome = def.storage === 'volatile' ? { reading: await p.set(def.id, value), written: true } : await flashWrite(p, def, value, bytes, register);
-      if (!readBack || !outcome.written || def.access === 'w' || outcome.reading === null) return outcome;
+    /** Through the port's write policy (every check before any traffic), then the read-back. */
+    async function write(p: VeDirectPort, def: RegisterDef, value: WriteValue, register: NamedRegister): Promise<Outcome> {
+      const outcome: Outcome = await p.write(def.id, value, { allowFlash, allowCommand, minFlashIntervalMs: minIntervalMs });
+      if (!readBack || !outcome.written || def.access === 'w') return outcome;
       let back: RegisterReading;
       try {
         back = await p.get(def.id);
@@ -285,22 +223,15 @@ export = function (RED: NodeAPI): void {
       }
       const value = coerce(register, def, await valueOf(msg));
       const params: ErrorParams = { value: shown(value, def), unit: def.unit };
-      // Every check of the catalogue (read-only, flash opt-in, type, range) before any traffic.
-      let bytes: Uint8Array;
-      try {
-        bytes = prepareWrite(def.id, value, allowFlash).bytes;
-      } catch (err) {
-        return refuse(nodeError(RED, TYPE, err, register.display, TEXTS, params));
-      }
       let outcome: Outcome;
       try {
-        outcome = await badge.run(RED._(`${TYPE}.status.writing`, { what: register.label }), () => write(p, def, value, bytes, register));
+        outcome = await badge.run(RED._(`${TYPE}.status.writing`, { what: register.label }), () => write(p, def, value, register));
       } catch (err) {
-        throw nodeError(RED, TYPE, err, register.display, TEXTS, params);
+        throw nodeError(RED, TYPE, err, register.display, TEXTS, { ...params, ...policyParams(err) });
       }
       // The incoming message goes on, with the echo added.
       const out = msg as SetInput & SetOutput;
-      const reading = outcome.reading ?? readingOf(def, bytes);
+      const reading = outcome.reading;
       out.payload = reading.value;
       out.topic = register.label;
       out.vedirect = {

@@ -17,6 +17,7 @@
 
 import { systemClock, type Clock, type TimerHandle } from '../clock';
 import { VeError, isVeError } from '../errors';
+import type { ProductContext } from '../protocol/catalog/overrides';
 import { findProduct, formatProductId, parseProductId } from '../protocol/catalog/products';
 import { findRegister, formatRegisterId } from '../protocol/catalog/registers';
 import type { DeviceFamily } from '../protocol/catalog/types';
@@ -249,7 +250,8 @@ export class Device {
   /** Cache a register value learned from a reply or an async frame; null when not a value. */
   handleRegister(reply: RegisterReply): RegisterReading | null {
     if (reply.flags !== 0) return null;
-    const result = registerReading(reply);
+    // Decoded as this product uses the register (a BMV-702 sends thresholds in 0.1 V).
+    const result = registerReading(reply, this.identity);
     this.cache.set(reply.register, result);
     return result;
   }
@@ -421,12 +423,12 @@ export function sameSerial(a: string, b: string): boolean {
   return a.replace(/\s+/g, '').toUpperCase() === b.replace(/\s+/g, '').toUpperCase();
 }
 
-/** A register reading from a reply: catalogue decoding, raw bytes, source. */
-export function registerReading(reply: RegisterReply): RegisterReading {
+/** A register reading from a reply: catalogue decoding (as `product` uses the register), raw bytes, source. */
+export function registerReading(reply: RegisterReply, product?: ProductContext | null): RegisterReading {
   const def = findRegister(reply.register);
   let decoded;
   try {
-    decoded = decodeRegisterValue(def, reply.value);
+    decoded = decodeRegisterValue(def, reply.value, product);
   } catch {
     // A width the catalogue type cannot hold (a firmware changed it): keep the bytes.
     decoded = decodeRegisterValue(undefined, reply.value);

@@ -15,10 +15,11 @@
  *                              delivered and every request is refused with VE_IDENTITY
  *   closed
  *
- * Writes check the register catalogue before a byte goes out: read-only → VE_READ_ONLY,
- * flash-backed settings and device commands without `allowFlash` → VE_FLASH_GUARD, value out
- * of range or of the wrong type → VE_RANGE / VE_TYPE. A write to anything but a volatile
- * register is never retried, so a lost reply cannot cause a second flash write.
+ * Every write passes the write policy (write-policy.ts) before a byte goes out: the register,
+ * the product, the live values and the value decide; flash settings need `allowFlash`, device
+ * commands `allowCommand`, and a flash write goes out only when the device holds another
+ * value and no sooner than the interval after the last one. A write to anything but a
+ * volatile register is never retried, so a lost reply cannot cause a second flash write.
  *
  * Times (`receivedAt`) are the link clock's milliseconds (monotonic); ages are given with
  * every value so a caller never needs to compare clocks.
@@ -26,7 +27,6 @@
 
 import { systemClock, type Clock, type TimerHandle } from '../clock';
 import { VeError, type VeErrorCode } from '../errors';
-import type { RegisterDef } from '../protocol/catalog/types';
 import type { FrameErrorEvent, FrameErrorKind } from '../protocol/framer';
 import type { FirmwareVersion } from '../protocol/hex-codec';
 import { Connection, DEFAULT_SILENCE_MS, type BackoffOptions, type ConnectionState, type PresenceCheck } from './connection';
@@ -46,7 +46,10 @@ import { openSerial, pathPresence } from './port-factory';
 import type { PortFactory } from './serial-stream';
 import { resolveRegister, type RegisterRef } from './register-ref';
 import type { LinkReasonKey } from './serial-error';
-import { checkWritable, parseHexBytes, prepareWrite } from './write-guard';
+import { WritePolicy, parseHexBytes, type LiveValues, type PreparedWrite } from './write-policy';
+import { CHARGER_VOLTAGE, SYSTEM_VOLTAGE } from '../protocol/catalog/register-ids';
+import { formatRegisterId } from '../protocol/catalog/registers';
+import { decodeRegisterValue } from '../protocol/value-codec';
 
 export interface VeDirectPortOptions {
   /** Accept only the device with this serial number (as on its label / in VictronConnect). */
@@ -74,6 +77,11 @@ export interface VeDirectPortOptions {
   /** Whether the path still names the opened device (default: a stat of the path, for the default factory). */
   readonly presence?: PresenceCheck;
   readonly log?: LinkLogger;
+  /**
+   * The gate every write passes; share one between ports so flash writes are counted per
+   * device whichever port reaches it (default: a policy of its own, remembering in memory).
+   */
+  readonly writePolicy?: WritePolicy;
 }
 
 export type PortState =
@@ -159,9 +167,26 @@ export interface GetOptions {
 }
 
 export interface SetOptions extends GetOptions {
-  /** Allow writing a flash-backed setting or sending a device command (restore defaults, …). */
+  /** Allow writing a flash-backed setting (0xEDxx settings, 0x200E bits other than 0 and 2, …). */
   readonly allowFlash?: boolean;
+  /** Allow sending a device command (restore defaults, clear history, zero current, synchronise). */
+  readonly allowCommand?: boolean;
+  /** Minimum time between two flash writes (or commands) of the register (the policy's default: 60 s). */
+  readonly minFlashIntervalMs?: number;
 }
+
+/** What a write did. */
+export interface WriteResult {
+  /** The device's echo; for an unchanged value the device's value (`source` 'get') or the bytes the write would have sent ('set', flags 0). */
+  readonly reading: RegisterReading;
+  /** Whether a Set went out: false when a flash setting already held the value. */
+  readonly written: boolean;
+  /** The device's value read before a flash write. */
+  readonly previous?: RegisterReading;
+}
+
+/** Refusals by the device or the queue: nothing was stored, so a flash write does not count. */
+const NOT_STORED: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>(['VE_PARAMETER', 'VE_UNKNOWN_ID', 'VE_NOT_SUPPORTED', 'VE_QUEUE_FULL', 'VE_IDENTITY', 'VE_BOOTLOADER', 'VE_PORT_CLOSED']);
 
 export interface ReadyOptions {
   readonly timeoutMs?: number;
@@ -179,6 +204,7 @@ export class VeDirectPort {
   private readonly device: Device;
   private readonly events: Listeners<PortEvents>;
   private readonly staleMs: number;
+  private readonly policy: WritePolicy;
   private current: PortState = { kind: 'closed' };
   private lastIdentity: DeviceIdentity | null = null;
   /** The failure that sent the connection reconnecting, until it is open again. */
@@ -193,6 +219,7 @@ export class VeDirectPort {
     this.clock = options.clock ?? systemClock;
     this.log = safeLogger(options.log);
     this.staleMs = options.staleMs ?? DEFAULT_STALE_MS;
+    this.policy = options.writePolicy ?? new WritePolicy();
     const onListenerError = (err: unknown, event: string): void =>
       this.log.warn(`${path}: a "${event}" listener failed: ${err instanceof Error ? err.message : String(err)}`);
     this.events = new Listeners<PortEvents>(onListenerError);
@@ -377,29 +404,122 @@ export class VeDirectPort {
     const { id } = resolveRegister(ref);
     await this.gate();
     const reply = await this.client.get(id, requestOptions(options));
-    return registerReading(reply);
+    return registerReading(reply, this.identity);
   }
 
   /**
-   * Write a register by catalogue name or id: validated against the catalogue first, then
-   * written, then the echo is checked (flags 0, the value sent). `null` writes the register's
-   * "not available" value (0x2002 → 0xFFFF: the charger drops remote sense data at once).
+   * Write a register by catalogue name or id, through the write policy, then check the echo
+   * (flags 0, the value sent). `null` writes "not available" where that releases the register
+   * (0x2002 → 0xFFFF: the charger drops remote sense data at once). Resolves with the echo, or
+   * with the device's value when a flash setting already held it.
    */
   async set(ref: RegisterRef, value: number | string | null, options: SetOptions = {}): Promise<RegisterReading> {
-    const { id, def, bytes } = prepareWrite(ref, value, options.allowFlash === true);
-    return this.write(id, bytes, def, options);
+    return (await this.write(ref, value, options)).reading;
   }
 
   /**
-   * Write raw value bytes (little-endian, as on the wire; a Uint8Array or hex text "2D05")
-   * to any register, also one the catalogue does not know. The catalogue's guards still apply
-   * to registers it knows; an unknown register is written once, never retried.
+   * Write raw value bytes (little-endian, as on the wire; a Uint8Array or hex text "2D05"),
+   * also to a register the catalogue does not know (which counts as a flash write: it may be
+   * one). The policy checks the bytes of a known register as it checks a value.
    */
   async setRaw(ref: RegisterRef, bytes: Uint8Array | string, options: SetOptions = {}): Promise<RegisterReading> {
-    const { id, def } = resolveRegister(ref);
-    const value = typeof bytes === 'string' ? parseHexBytes(bytes) : bytes;
-    if (def !== undefined) checkWritable(def, options.allowFlash === true);
-    return this.write(id, value, def, options);
+    return (await this.write(ref, { raw: typeof bytes === 'string' ? parseHexBytes(bytes) : bytes }, options)).reading;
+  }
+
+  /** `set` / `setRaw` with what happened: whether a Set went out, the value before a flash write. */
+  async write(ref: RegisterRef, value: number | string | null | { readonly raw: Uint8Array }, options: SetOptions = {}): Promise<WriteResult> {
+    await this.gate();
+    const prepared = await this.prepare(ref, value, options);
+    if (prepared.kind === 'volatile') {
+      const reply = await this.client.set(prepared.id, prepared.bytes, requestOptions(options));
+      return { reading: registerReading(reply, this.identity), written: true };
+    }
+    return this.flashWrite(prepared, options);
+  }
+
+  /**
+   * The policy's verdict. A range that depends on a live value the port has not seen (the
+   * system voltage 0xEDEF, the terminal voltage 0xEDD5) is read once, then judged again.
+   */
+  private async prepare(ref: RegisterRef, value: number | string | null | { readonly raw: Uint8Array }, options: SetOptions): Promise<PreparedWrite> {
+    const request = { ref, value, allowFlash: options.allowFlash === true, allowCommand: options.allowCommand === true };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return this.policy.prepare({ ...request, identity: this.identity, live: this.liveValues() });
+      } catch (err) {
+        const needs = err instanceof VeError && err.code === 'VE_STALE' ? err.details.needs : undefined;
+        if (attempt > 0 || typeof needs !== 'number' || this.identity?.hex !== true) throw err;
+        try {
+          await this.get(needs, requestOptions(options));
+        } catch {
+          throw err; // the refusal says what was missing; the failed read adds nothing
+        }
+      }
+    }
+  }
+
+  /** What the port knows of the device for the policy: terminal voltage (Text V or 0xEDD5), system voltage (0xEDEF). */
+  private liveValues(): LiveValues {
+    const text = this.snapshot()?.values.batteryVoltage;
+    const hex = this.cached(CHARGER_VOLTAGE);
+    const candidates = [
+      typeof text?.value === 'number' ? { value: text.value, ageMs: text.ageMs } : null,
+      typeof hex?.value === 'number' ? { value: hex.value, ageMs: hex.ageMs } : null,
+    ].filter((c): c is { value: number; ageMs: number } => c !== null);
+    candidates.sort((a, b) => a.ageMs - b.ageMs);
+    const system = this.cached(SYSTEM_VOLTAGE)?.value;
+    return { terminalVoltage: candidates[0] ?? null, systemVoltage: typeof system === 'number' ? system : null };
+  }
+
+  /**
+   * A flash write or command: not within the interval of the last one (an unchanged value
+   * then needs no traffic at all), not when the device holds the value already, counted in the
+   * policy's store as it leaves, sent once.
+   */
+  private async flashWrite(prepared: PreparedWrite, options: SetOptions): Promise<WriteResult> {
+    const key = WritePolicy.key(this.identity?.serial ?? this.path, prepared.id);
+    const interval = options.minFlashIntervalMs;
+    const unchanged = (previous?: RegisterReading): WriteResult => ({ reading: previous ?? this.readingOf(prepared), written: false, ...(previous ? { previous } : {}) });
+    if (this.policy.recent(key, prepared, interval) === 'unchanged') return unchanged();
+    let previous: RegisterReading | undefined;
+    if (prepared.kind === 'flash' && prepared.def?.access !== 'w') {
+      previous = await this.get(prepared.id, requestOptions(options));
+      if (this.holds(previous, prepared)) return unchanged(previous);
+      // Another write may have gone out meanwhile.
+      if (this.policy.recent(key, prepared, interval) === 'unchanged') return unchanged(previous);
+    }
+    await this.gate();
+    const reservation = await this.policy.reserve(key, prepared);
+    try {
+      const reply = await this.client.set(prepared.id, prepared.bytes, requestOptions({ ...options, retries: 0 }));
+      return { reading: registerReading(reply, this.identity), written: true, ...(previous ? { previous } : {}) };
+    } catch (err) {
+      if (err instanceof VeError && NOT_STORED.has(err.code)) await reservation.undo();
+      throw err;
+    }
+  }
+
+  /** Whether the device holds the bytes already (strings: the device's padding ignored). */
+  private holds(current: RegisterReading, prepared: PreparedWrite): boolean {
+    if (current.raw === hexOf(prepared.bytes)) return true;
+    return prepared.def?.type === 'string' && current.value === decodeRegisterValue(prepared.def, prepared.bytes).value;
+  }
+
+  /** A reading made of the bytes a write would send (an unchanged value, per the record of writes). */
+  private readingOf(prepared: PreparedWrite): RegisterReading {
+    const decoded = decodeRegisterValue(prepared.def, prepared.bytes);
+    return {
+      register: formatRegisterId(prepared.id),
+      id: prepared.id,
+      name: prepared.def?.name ?? null,
+      value: decoded.value,
+      unit: decoded.unit,
+      raw: decoded.raw,
+      flags: 0,
+      ...(decoded.text !== undefined ? { text: decoded.text } : {}),
+      receivedAt: this.clock.now(),
+      source: 'set',
+    };
   }
 
   /** Ping: firmware version and type. */
@@ -436,14 +556,6 @@ export class VeDirectPort {
   }
 
   // ─── internals ────────────────────────────────────────────────────────────────────────────
-
-  private async write(id: number, bytes: Uint8Array, def: RegisterDef | undefined, options: SetOptions): Promise<RegisterReading> {
-    await this.gate();
-    // A lost reply to a flash write or a command must not lead to doing it twice.
-    const retries = def?.storage === 'volatile' ? options.retries : 0;
-    const reply = await this.client.set(id, bytes, requestOptions({ ...options, ...(retries !== undefined ? { retries } : {}) }));
-    return registerReading(reply);
-  }
 
   /** Refuse requests to a device that must be left alone; wait for the serial check. */
   private async gate(): Promise<void> {
@@ -618,6 +730,12 @@ const REASON_KEYS: readonly LinkReasonKey[] = ['not-found', 'permission-denied',
 
 function reasonKeyOf(value: unknown): LinkReasonKey {
   return REASON_KEYS.find((k) => k === value) ?? 'other';
+}
+
+function hexOf(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).toUpperCase().padStart(2, '0');
+  return out;
 }
 
 function requestOptions(options: GetOptions): GetOptions {

@@ -37,6 +37,8 @@ import {
   BATTERY_MAX_CURRENT,
   CHARGE_CURRENT_LIMIT,
   CHARGE_VOLTAGE_SETPOINT,
+  CHARGER_VOLTAGE,
+  SYSTEM_VOLTAGE,
   NETWORK_MODE,
   NETWORK_MODE_VOLATILE_BITS,
   REMOTE_COMMAND,
@@ -164,6 +166,11 @@ export interface WritePolicyOptions {
 
 const DATE_CLOCK: Pick<Clock, 'now'> = { now: () => Date.now() };
 
+/** The last sentence of a VE_FLASH_GUARD refusal: how to allow it (a CLI names its flag instead). */
+export const FLASH_OPT_IN_HINT = 'Allow flash writes explicitly to write it.';
+/** The last sentence of a VE_COMMAND_GUARD refusal. */
+export const COMMAND_OPT_IN_HINT = 'Allow device commands explicitly to send it.';
+
 function label(id: number, def: RegisterDef | undefined): string {
   return def === undefined ? formatRegisterId(id) : `${formatRegisterId(id)} ${def.name}`;
 }
@@ -275,7 +282,7 @@ export function describeWrite(def: RegisterDef, identity: DeviceIdentity | null)
 
 function rangeError(id: number, def: RegisterDef, value: number, range: WriteRange): VeError {
   const unit = range.unit === '' ? '' : ` ${range.unit}`;
-  return new VeError('VE_RANGE', `${label(id, def)}: ${value}${unit} is outside ${range.min}..${range.max}${unit} (${range.source})`, details(id, def, {
+  return new VeError('VE_RANGE', `${label(id, def)}: ${value}${unit} is outside ${range.min}..${range.max}${unit} (${range.source}). Nothing was written.`, details(id, def, {
     value,
     min: range.min,
     max: range.max,
@@ -283,8 +290,9 @@ function rangeError(id: number, def: RegisterDef, value: number, range: WriteRan
   }));
 }
 
-function staleError(id: number, def: RegisterDef, what: string): VeError {
-  return new VeError('VE_STALE', `${label(id, def)}: ${what} is not known, so the value cannot be checked against it; nothing was written`, details(id, def));
+/** A live value the range depends on is not known; `needs` is the register that tells it. */
+function staleError(id: number, def: RegisterDef, what: string, needs: number): VeError {
+  return new VeError('VE_STALE', `${label(id, def)}: ${what} is not known, so the value cannot be checked against it. Nothing was written.`, details(id, def, { needs }));
 }
 
 /** The range at write time: the product range narrowed by the live values. */
@@ -293,9 +301,9 @@ function liveRange(id: number, def: RegisterDef, identity: DeviceIdentity | null
   if (!BATTERY_VOLTAGE_REGISTERS.has(def.id) || identity?.family !== 'mppt') return base;
   const terminal = live.terminalVoltage != null && live.terminalVoltage.ageMs <= LIVE_VALUE_MAX_AGE_MS ? live.terminalVoltage.value : null;
   const known = live.systemVoltage != null && SYSTEM_VOLTAGES.includes(live.systemVoltage) ? live.systemVoltage : null;
-  if (def.id === VSENSE && terminal === null) throw staleError(id, def, "the charger's terminal voltage");
+  if (def.id === VSENSE && terminal === null) throw staleError(id, def, "the charger's terminal voltage", CHARGER_VOLTAGE);
   const system = known ?? (terminal !== null ? systemVoltageFor(terminal) : null);
-  if (system === null) throw staleError(id, def, 'the system voltage (0xEDEF)');
+  if (system === null) throw staleError(id, def, 'the system voltage (0xEDEF)', SYSTEM_VOLTAGE);
   const w = voltageWindow(system);
   const how = known !== null ? 'system voltage' : 'system voltage judged from the terminal voltage';
   let range = intersect(base, { ...w, unit: 'V', source: `${w.min}-${w.max} V for a ${system} V ${how}; ${VOLTAGE_WINDOW_SOURCE}` });
@@ -334,11 +342,11 @@ export class WritePolicy {
     if (def?.access === 'ro') throw new VeError('VE_READ_ONLY', `${label(id, def)} is read-only`, details(id, def));
     const kind = writeKind(def);
     if (kind === 'command' && request.allowCommand !== true) {
-      throw new VeError('VE_COMMAND_GUARD', `${label(id, def)} is a device command (${def?.description ?? 'an action'}): allow device commands explicitly to send it`, details(id, def, { optIn: 'command' }));
+      throw new VeError('VE_COMMAND_GUARD', `${label(id, def)} is a device command (${def?.description ?? 'an action'}). Nothing was sent. ${COMMAND_OPT_IN_HINT}`, details(id, def, { optIn: 'command' }));
     }
     if (kind === 'flash' && request.allowFlash !== true) {
       const what = def === undefined ? 'not in the register catalogue and may be a setting stored in flash memory' : 'a setting stored in flash memory, which wears out with repeated writes';
-      throw new VeError('VE_FLASH_GUARD', `${label(id, def)} is ${what}: allow flash writes explicitly to change it`, details(id, def, { optIn: 'flash' }));
+      throw new VeError('VE_FLASH_GUARD', `${label(id, def)} is ${what}. Nothing was written. ${FLASH_OPT_IN_HINT}`, details(id, def, { optIn: 'flash' }));
     }
     if (def === undefined) return { id, def, bytes: raw ?? new Uint8Array(0), kind };
     let value: number | string | null;
@@ -350,7 +358,7 @@ export class WritePolicy {
     } else {
       value = request.value as number | string | null;
       if (value === null && def.type !== 'none' && !RELEASE_REGISTERS.has(id)) {
-        throw new VeError('VE_TYPE', `${label(id, def)}: null ("not available") only releases the remote sense and link registers; this register needs a value`, details(id, def, { value }));
+        throw new VeError('VE_TYPE', `${label(id, def)} needs a value. null ("not available") only releases 0x2002, 0x2003, 0x200A and 0x2015. Nothing was written.`, details(id, def, { value }));
       }
       bytes = encodeRegisterValue(def, value);
     }
@@ -371,7 +379,7 @@ export class WritePolicy {
       throw new VeError(
         'VE_FLASH_GUARD',
         `${label(id, def)}: ${value} sets bit${extra & (extra - 1) ? 's' : ''} 0x${extra.toString(16).toUpperCase().padStart(2, '0')}; only bits 0 (networked) and 2 (external control) are link state. ` +
-          'Bit 3 (BMS) makes the charger store "BMS present" in flash and stop charging with error 67 when the data stops: allow flash writes explicitly to set it',
+          `Bit 3 (BMS) makes the charger store "BMS present" in flash and stop charging with error 67 when the data stops. Nothing was written. ${FLASH_OPT_IN_HINT}`,
         details(id, def, { value, optIn: 'flash' }),
       );
     }
@@ -399,7 +407,7 @@ export class WritePolicy {
     const seconds = Math.max(1, Math.ceil(retryInMs / 1000));
     throw new VeError(
       'VE_RATE_LIMIT',
-      `${label(write.id, write.def)} was written ${Math.round(elapsed / 1000)} s ago; flash settings and commands are written at most once per ${Math.round(intervalMs / 100) / 10} s: try again in ${seconds} s`,
+      `${label(write.id, write.def)} was written ${Math.round(elapsed / 1000)} s ago. Flash settings and commands go out at most once per ${Math.round(intervalMs / 100) / 10} s. Try again in ${seconds} s. Nothing was written.`,
       details(write.id, write.def, { retryInMs, intervalMs }),
     );
   }
@@ -417,6 +425,26 @@ export class WritePolicy {
       },
     };
   }
+}
+
+/**
+ * The checks that need no device, for a caller that wants to refuse before opening a port
+ * (the CLI): register, read-only, opt-ins, type, `null`, what the register encodes, physical
+ * ranges. Product and live ranges are judged again at write time.
+ */
+export function checkBeforeConnecting(request: Omit<WriteRequest, 'identity' | 'live'>): PreparedWrite {
+  return OFFLINE.prepare({ ...request, identity: null });
+}
+
+const OFFLINE = new WritePolicy();
+
+/** Hex text of value bytes as on the wire ("2D05", "0x2D05", "2d 05") → bytes. */
+export function parseHexBytes(text: string): Uint8Array {
+  const clean = text.replace(/^0x/i, '').replace(/\s+/g, '');
+  if (!/^(?:[0-9a-f]{2})*$/i.test(clean)) {
+    throw new VeError('VE_BAD_INPUT', `raw value must be hex bytes as on the wire (little-endian), e.g. "2D05"; got "${text.slice(0, 60)}"`, { value: text });
+  }
+  return Uint8Array.from(clean.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 }
 
 function toHex(bytes: Uint8Array): string {

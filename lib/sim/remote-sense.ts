@@ -16,10 +16,11 @@
 
 import type { Clock, TimerHandle } from '../clock';
 import { Flag } from '../protocol/hex-codec';
+import { TSENSE, VSENSE } from '../protocol/catalog/register-ids';
 import { findRegister } from '../protocol/catalog/registers';
 
-export const VSENSE_REGISTER = 0x2002;
-export const TSENSE_REGISTER = 0x2003;
+export const VSENSE_REGISTER = VSENSE;
+export const TSENSE_REGISTER = TSENSE;
 export const VSENSE_NOT_AVAILABLE = 0xffff;
 export const TSENSE_NOT_AVAILABLE = 0x7fff;
 /** "Both have a timeout of 60s" (BlueSolar HEX protocol MPPT, "Remote sensor data"). */

@@ -1,5 +1,8 @@
 /** Run the `ve-direct` CLI in-process with captured output. */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { runCli } from '../../lib/cli/main';
 
@@ -26,7 +29,8 @@ export async function runCliCaptured(
     stdin,
     stdout,
     stderr,
-    env: options.env ?? {},
+    // A state directory of its own (the record of flash writes), never the user's home.
+    env: options.env ?? { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 've-direct-cli-state-')) },
     interrupted: options.interrupted ?? new Promise<void>(() => undefined),
   });
   const text = Buffer.concat(out).toString('utf8');

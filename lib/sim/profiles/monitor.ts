@@ -8,6 +8,8 @@
 
 import { commandSlot, encodeRaw, liveSlot, notAvailableRaw, registerDef, settingSlot, type RegisterSlot } from '../register-map';
 import { Flag } from '../../protocol/hex-codec';
+import { registerForProduct } from '../../protocol/catalog/overrides';
+import { CLEAR_HISTORY, MAIN_VOLTAGE, SYNCHRONISE, ZERO_CURRENT } from '../../protocol/catalog/register-ids';
 import type { DeviceContext, FamilyModel, HexHabits, SimProfile } from '../profile';
 import type { Firmware, FirmwareStyle } from '../identity';
 import { textFirmwareRecord } from '../identity';
@@ -304,10 +306,14 @@ class MonitorModel implements FamilyModel {
     ];
     const na = (id: number): number => notAvailableRaw(registerDef(id));
     const k = system.scale;
+    const threshold = (id: number, volts: number): [number, RegisterSlot] => {
+      const scale = registerForProduct(registerDef(id), { productId: context.identity.productId }).scale;
+      return [id, settingSlot(id, settings, Math.round(volts / scale))];
+    };
     const slots: Array<[number, RegisterSlot]> = [
       ...identitySlots(context.identity, options.serialLength ?? 16, options.productIdReserved ?? 0xff),
       live(0x0120, () => context.uptimeSeconds()),
-      live(0xed8d, () => Math.round(this.voltage() * 100)),
+      live(MAIN_VOLTAGE, () => Math.round(this.voltage() * 100)),
       live(0xed7d, () => (options.aux === 'starter' ? Math.round(this.auxVoltage() * 100) : na(0xed7d))),
       live(0xed8f, () => Math.round(this.current() * 10)),
       live(0xed8e, () => Math.round(this.voltage() * this.current())),
@@ -344,9 +350,15 @@ class MonitorModel implements FamilyModel {
       [0x1006, settingSlot(0x1006, settings, 10)],
       [0x1007, settingSlot(0x1007, settings, 3)],
       [0x1008, settingSlot(0x1008, settings, 500, { max: 990 })],
-      [0x1029, commandSlot(0x1029, () => undefined)],
-      [0x102c, commandSlot(0x102c, () => (h.syncs += 1))],
-      [0x1030, commandSlot(0x1030, () => this.resetHistory())],
+      [ZERO_CURRENT, commandSlot(ZERO_CURRENT, () => undefined)],
+      [SYNCHRONISE, commandSlot(SYNCHRONISE, () => (h.syncs += 1))],
+      [CLEAR_HISTORY, commandSlot(CLEAR_HISTORY, () => this.resetHistory())],
+      // Voltage alarms, in the product's unit: 0.1 V on a BMV-70x, 0.01 V on later monitors
+      // (Victron register dictionary); 0 = disabled.
+      threshold(0x0320, 10.5 * k),
+      threshold(0x0321, 11.8 * k),
+      threshold(0x0322, 0),
+      threshold(0x0323, 0),
     ];
     // High-resolution current: BMV-712 fw ≥ 4.01, BMV-70x fw ≥ 3.09 (BMV-7xx HEX protocol).
     if (context.identity.firmware >= 0x309) slots.push(live(0xed8c, () => Math.round(this.current() * 1000)));

@@ -14,6 +14,17 @@
 
 import type { TimerHandle } from '../../clock';
 import { Flag } from '../../protocol/hex-codec';
+import {
+  BATTERY_CURRENT,
+  BMS_PRESENT,
+  CHARGE_CURRENT_LIMIT,
+  CHARGE_VOLTAGE_SETPOINT,
+  NETWORK_INFO,
+  NETWORK_MODE,
+  NETWORK_STATUS,
+  TOTAL_CHARGE_CURRENT,
+  TOTAL_DC_INPUT_POWER,
+} from '../../protocol/catalog/register-ids';
 import type { AttachedCharger, ChargerLink } from '../battery-model';
 import type { Firmware } from '../identity';
 import { textFirmwareRecord } from '../identity';
@@ -77,10 +88,6 @@ export type ChargeState = 'off' | 'bulk' | 'absorption' | 'float';
 /** Device state codes (Text CS, 0x0201; VE.Direct Protocol 3.33). */
 const CS = { off: 0, fault: 2, bulk: 3, absorption: 4, float: 5, external: 252 } as const;
 
-const NETWORK_MODE = 0x200e;
-const NETWORK_STATUS = 0x200f;
-const NETWORK_INFO = 0x200d;
-const BMS_PRESENT = 0xede8;
 const STAND_ALONE = 0x04;
 /** Link values (0x200E, 0x2001, 0x2015, 0x200A) fall back after 60 s without a write (Victron register dictionary). */
 const LINK_TIMEOUT_MS = 60_000;
@@ -326,7 +333,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
     const senseV = this.remoteSense.voltage ?? (fromMaster ? battery.voltage : null);
     const senseC = this.remoteSense.temperature ?? (fromMaster ? battery.temperatureC : null);
     let base = ((this.state === 'float' ? settings.get(0xedf6) : settings.get(0xedf7)) ?? 0) / 100;
-    const setpoint = this.linkValues.get(0x2001)?.raw;
+    const setpoint = this.linkValues.get(CHARGE_VOLTAGE_SETPOINT)?.raw;
     if (this.externalControl() && setpoint !== undefined && setpoint !== 0xffff) base = setpoint / 100;
     // Temperature compensation (0xEDF2, 0.01 mV/K) around 25 °C, only with a real battery temperature.
     const compensation = senseC === null ? 0 : (((settings.get(0xedf2) ?? 0) / 100 / 1000) * (senseC - 25));
@@ -357,7 +364,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
   /** Rated current, the 0xEDF0 setting and a 0x2015 link limit, whichever is lowest: "the minimum of 0x2015 and 0xEDF0". */
   private currentLimit(): number {
     let limit = Math.min(this.options.maxCurrentA, (this.context.settings.get(0xedf0) ?? 0) / 10);
-    const linkLimit = this.linkValues.get(0x2015)?.raw;
+    const linkLimit = this.linkValues.get(CHARGE_CURRENT_LIMIT)?.raw;
     if (linkLimit !== undefined && linkLimit !== 0xffff) limit = Math.min(limit, linkLimit / 10);
     return limit;
   }
@@ -388,7 +395,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
   private deviceState(): number {
     if (this.errorCode() !== 0) return CS.fault;
     if (this.state === 'off') return CS.off;
-    const setpoint = this.linkValues.get(0x2001)?.raw;
+    const setpoint = this.linkValues.get(CHARGE_VOLTAGE_SETPOINT)?.raw;
     // fw ≥ 1.42 shows "External control" only while a voltage set-point is received.
     if (this.externalControl() && (this.otherMaster !== null || (setpoint !== undefined && setpoint !== 0xffff))) return CS.external;
     return CS[this.state];
@@ -505,8 +512,12 @@ export class MpptModel implements FamilyModel, ChargerLink {
     };
   }
 
-  /** A link value that falls back to "not available" 60 s after its last write. */
-  private linkSlot(id: number): RegisterSlot {
+  /**
+   * A link value that falls back to "not available" 60 s after its last write. Above `maxRaw`
+   * (0x2015 above the rated current) the charger answers flags 0x04 with the clamped value and
+   * keeps the old one, as it does for an out-of-range setting.
+   */
+  private linkSlot(id: number, maxRaw?: number): RegisterSlot {
     const def = registerDef(id);
     const notAvailable = notAvailableRaw(def);
     return {
@@ -515,6 +526,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
       write: (value): SetOutcome => {
         const raw = decodeRaw(def, value);
         if (raw === undefined) return { flags: Flag.ParameterError, value: encodeRaw(def, this.linkValues.get(id)?.raw ?? notAvailable), stored: false };
+        if (maxRaw !== undefined && raw !== notAvailable && raw > maxRaw) return { flags: Flag.ParameterError, value: encodeRaw(def, maxRaw), stored: false };
         const old = this.linkValues.get(id);
         old?.timer?.cancel();
         if (raw === notAvailable) {
@@ -660,15 +672,15 @@ export class MpptModel implements FamilyModel, ChargerLink {
     if (this.hasLinkRegisters()) {
       slots.push(
         live(0x2000, () => 1),
-        [0x2001, this.linkSlot(0x2001)],
+        [CHARGE_VOLTAGE_SETPOINT, this.linkSlot(CHARGE_VOLTAGE_SETPOINT)],
         [VSENSE_REGISTER, this.senseSlot(VSENSE_REGISTER)],
         [TSENSE_REGISTER, this.senseSlot(TSENSE_REGISTER)],
-        [0x200a, this.linkSlot(0x200a)],
+        [BATTERY_CURRENT, this.linkSlot(BATTERY_CURRENT)],
         [NETWORK_MODE, this.networkModeSlot()],
         live(NETWORK_STATUS, () => this.networkStatus()),
         // Written by a network master (parallel charging, VE.Smart); "not available" here.
-        [0x2013, this.linkSlot(0x2013)],
-        [0x2027, this.linkSlot(0x2027)],
+        [TOTAL_CHARGE_CURRENT, this.linkSlot(TOTAL_CHARGE_CURRENT)],
+        [TOTAL_DC_INPUT_POWER, this.linkSlot(TOTAL_DC_INPUT_POWER)],
         live(0x2030, () => (system.irradiance() > PV_ONLY_POWER_ON ? 1 : 0)),
         [
           0x2031,
@@ -680,7 +692,8 @@ export class MpptModel implements FamilyModel, ChargerLink {
           },
         ],
       );
-      if (fw >= 0x119) slots.push([0x2015, this.linkSlot(0x2015)]);
+      // The limit is clamped to the rated current (0.1 A).
+      if (fw >= 0x119) slots.push([CHARGE_CURRENT_LIMIT, this.linkSlot(CHARGE_CURRENT_LIMIT, Math.round(options.maxCurrentA * 10))]);
       if (fw >= 0x142) slots.push(live(NETWORK_INFO, () => this.networkInfo()));
     }
     return new Map(slots);
@@ -695,7 +708,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
     // Added in 1.26 (BlueSolar HEX protocol MPPT §1.2).
     if (fw >= 0x126) ids.push(0xedd5, 0x2030);
     if (fw >= 0x144) ids.push(0x0207);
-    if (this.hasLinkRegisters()) ids.push(VSENSE_REGISTER, TSENSE_REGISTER, 0x200a, 0x2013, 0x2027);
+    if (this.hasLinkRegisters()) ids.push(VSENSE_REGISTER, TSENSE_REGISTER, BATTERY_CURRENT, TOTAL_CHARGE_CURRENT, TOTAL_DC_INPUT_POWER);
     return ids.filter((id) => this.registers.has(id));
   }
 

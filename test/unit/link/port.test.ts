@@ -163,7 +163,7 @@ describe('VeDirectPort', () => {
     await port.close();
   });
 
-  it('checks a write against the catalogue before anything is sent', async () => {
+  it('checks a write through the write policy before anything is sent', async () => {
     const { clock, line, port } = setup();
     port.open();
     await run(clock, 50);
@@ -172,8 +172,12 @@ describe('VeDirectPort', () => {
     await rejectsWith(port.set('batteryMaxCurrent', 10), 'VE_FLASH_GUARD');
     await rejectsWith(port.set('batteryVoltageSense', 1000), 'VE_RANGE');
     await rejectsWith(port.set('batteryVoltageSense', 'twelve'), 'VE_TYPE');
-    await rejectsWith(port.set('restoreDefault', null), 'VE_FLASH_GUARD');
+    await rejectsWith(port.set('restoreDefault', null), 'VE_COMMAND_GUARD');
+    // The flash opt-in does not allow a command: that takes its own.
+    await rejectsWith(port.set('restoreDefault', null, { allowFlash: true }), 'VE_COMMAND_GUARD');
+    await rejectsWith(port.set('batteryMaxCurrent', null, { allowFlash: true }), 'VE_TYPE');
     await rejectsWith(port.setRaw(0xedf0, '6400'), 'VE_FLASH_GUARD');
+    await rejectsWith(port.setRaw(0x7777, '01'), 'VE_FLASH_GUARD');
     await rejectsWith(port.set('0x7777', 1), 'VE_UNKNOWN_REGISTER');
     assert.equal(line.writtenText, before, 'nothing was written');
     await port.close();
