@@ -70,7 +70,9 @@
         .append($('<code class="ve-direct-register-id">').text(hexId(r.id)))
         .append(r.unit ? $('<span class="ve-direct-register-tag">').text(r.unit) : '')
         .append($('<span class="ve-direct-register-tag">').text(t('access.' + r.access)));
-      if (o.showRange && r.range) $head.append($('<span class="ve-direct-register-tag ve-direct-register-range">').text(rangeText(r.range)));
+      // In the list only limits someone chose (catalogue, product, physics): what the register
+      // merely encodes (±2147483.648 A) is noise there; the chosen register's line shows it.
+      if (o.showRange && r.range && r.range.source !== 'register encoding') $head.append($('<span class="ve-direct-register-tag ve-direct-register-range">').text(rangeText(r.range)));
       if (r.optIn === 'flash' || r.optIn === 'command') {
         $head.append(
           $('<span class="ve-direct-register-optin">')

@@ -156,10 +156,30 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
         z: 've-ex2',
         fields: ['#node-input-port', '#node-input-read', '#node-input-registers', '#ve-direct-get-search', '#node-input-cacheMaxAge', '#node-input-name'],
         headings: ['Inputs', 'Outputs', 'Details', 'References'],
-        // The register list shows the registers of the device behind the deployed port.
+        // The register list shows the registers of the device behind the deployed port: the
+        // common live values first, the chosen ones marked, every row in full.
         check: async () => {
-          await editor.page.locator('#ve-direct-get-note', { hasText: 'SmartSolar MPPT 100|30' }).waitFor();
-          assert.ok((await editor.page.locator('#ve-direct-get-list .ve-direct-register').count()) > 10);
+          const page = editor.page;
+          await page.locator('#ve-direct-get-note', { hasText: 'SmartSolar MPPT 100|30' }).waitFor();
+          const rows = page.locator('#ve-direct-get-list .ve-direct-register');
+          assert.ok((await rows.count()) > 10);
+          const order = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-register')));
+          assert.deepEqual(order.slice(0, 5), ['chargerVoltage', 'chargerCurrent', 'deviceState', 'panelPower', 'yieldToday']);
+          assert.equal(await page.locator('#ve-direct-get-list .ve-direct-register-group').first().innerText(), 'COMMON VALUES');
+          const chosen = () => page.locator('#ve-direct-get-list .ve-direct-register-chosen').evaluateAll((els) => els.map((e) => e.getAttribute('data-register')).sort());
+          assert.deepEqual(await chosen(), ['chargerCurrent', 'chargerVoltage', 'panelPower', 'yieldToday']);
+          // Not one cut line: a tall list as wide as the dialog, each row with its description.
+          const box = await page.locator('#ve-direct-get-list').boundingBox();
+          assert.ok(box && box.height >= 200 && box.width >= 400, `list box ${JSON.stringify(box)}`);
+          const first = rows.first();
+          assert.ok(await first.locator('.ve-direct-register-desc').isVisible());
+          assert.equal(await first.evaluate((e) => e.scrollWidth <= e.clientWidth), true, 'nothing cut off to the right');
+          // A click on a chosen register takes it out, another puts it back.
+          await page.locator('#ve-direct-get-list .ve-direct-register[data-register="panelPower"]').click();
+          assert.equal(await page.locator('#node-input-registers').inputValue(), 'yieldToday, chargerVoltage, chargerCurrent');
+          assert.deepEqual(await chosen(), ['chargerCurrent', 'chargerVoltage', 'yieldToday']);
+          await page.locator('#ve-direct-get-list .ve-direct-register[data-register="panelPower"]').click();
+          assert.equal(await page.locator('#node-input-registers').inputValue(), 'yieldToday, chargerVoltage, chargerCurrent, panelPower');
         },
       },
       {
@@ -167,11 +187,35 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
         z: 've-ex2',
         fields: ['#node-input-port', '#node-input-register', '#node-input-value', '#node-input-allowFlash', '#node-input-readBack', '#node-input-name'],
         headings: ['Inputs', 'Outputs', 'Details', 'References'],
-        // batteryMaxCurrent is flash-backed and the node does not allow it: the dialog says so.
+        // batteryMaxCurrent is flash-backed and the node does not allow it: the dialog says so,
+        // with the product's range. Device commands are listed only on request, at the end.
         check: async () => {
-          assert.equal(await editor.page.locator('#node-input-register').inputValue(), 'batteryMaxCurrent');
-          assert.equal(await editor.page.locator('#node-input-allowFlash').isChecked(), false);
-          await editor.page.locator('#ve-direct-set-flash-warning').filter({ visible: true }).waitFor();
+          const page = editor.page;
+          assert.equal(await page.locator('#node-input-register').inputValue(), 'batteryMaxCurrent');
+          assert.equal(await page.locator('#node-input-allowFlash').isChecked(), false);
+          assert.equal(await page.locator('#node-input-allowCommands').isChecked(), false);
+          const optIn = page.locator('#ve-direct-set-optin');
+          await optIn.filter({ hasText: 'Stored in flash: needs "Allow flash writes". Not ticked' }).waitFor();
+          assert.match(await page.locator('#ve-direct-set-range').innerText(), /^Range: 0 … 30 A \(rated charge current of the SmartSolar MPPT 100\|30\)/);
+          assert.equal(await page.locator('#ve-direct-set-list .ve-direct-register-chosen').getAttribute('data-register'), 'batteryMaxCurrent');
+          await page.locator('#node-input-port').scrollIntoViewIfNeeded();
+          await editor.screenshot('edit-ve-direct-set-optin');
+          await page.locator('#node-input-allowFlash').check();
+          await optIn.filter({ hasText: 'Allowed in this node' }).waitFor();
+          const names = () => page.locator('#ve-direct-set-list .ve-direct-register').evaluateAll((els) => els.map((e) => e.getAttribute('data-register')));
+          const without = await names();
+          assert.ok(!without.includes('restoreDefault') && !without.includes('clearHistory'), 'no device command while the toggle is off');
+          assert.equal(await page.locator('#ve-direct-set-commands').isChecked(), false);
+          await editor.screenshot('edit-ve-direct-set-picker');
+          await page.locator('#ve-direct-set-commands').check();
+          const withCommands = await names();
+          assert.deepEqual(withCommands.slice(0, without.length), without, 'the commands come after everything else');
+          assert.deepEqual(withCommands.slice(without.length).sort(), ['clearHistory', 'remoteCommand', 'restoreDefault']);
+          await page.locator('#ve-direct-set-list .ve-direct-register[data-register="restoreDefault"]').click();
+          await optIn.filter({ hasText: 'Device command: needs "Allow device commands". Not ticked' }).waitFor();
+          await page.locator('#node-input-register').fill('panelVoltage');
+          await page.locator('#node-input-register').dispatchEvent('change');
+          await optIn.filter({ hasText: 'Read-only' }).waitFor();
         },
       },
       {
