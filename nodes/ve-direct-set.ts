@@ -103,7 +103,9 @@ function policyParams(err: unknown): ErrorParams {
   if (!isVeError(err)) return {};
   const d = err.details;
   const out: ErrorParams = {};
+  // Where a range comes from: the product, a live value, physics; else what the register encodes.
   if (typeof d.source === 'string') out.source = d.source;
+  else if (err.code === 'VE_RANGE') out.source = 'what the register can hold';
   if (typeof d.retryInMs === 'number') out.seconds = Math.max(1, Math.ceil(d.retryInMs / 1000));
   if (typeof d.intervalMs === 'number') out.interval = Math.round(d.intervalMs / 100) / 10;
   return out;

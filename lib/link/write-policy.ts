@@ -258,14 +258,25 @@ function productRange(def: RegisterDef, identity: DeviceIdentity | null): WriteR
   return null;
 }
 
+/** Both limits at once; where the two ends come from different limits, each end names its own. */
 function intersect(a: WriteRange | null, b: WriteRange | null): WriteRange | null {
   if (a === null) return b;
   if (b === null) return a;
-  // The narrower side names the source of each limit.
-  const min = Math.max(a.min, b.min);
-  const max = Math.min(a.max, b.max);
-  const source = a.min === min && a.max === max ? a.source : b.min === min && b.max === max ? b.source : `${b.source}; ${a.source}`;
-  return { min, max, unit: b.unit || a.unit, source };
+  const low = b.min >= a.min ? b : a;
+  const high = b.max <= a.max ? b : a;
+  const source = low === high ? low.source : `low end: ${lowSource(low)}; high end: ${highSource(high)}`;
+  return { min: low.min, max: high.max, unit: b.unit || a.unit, source };
+}
+
+/** The source of a range's low end, when it was itself put together from two. */
+function lowSource(r: WriteRange): string {
+  const m = /^low end: (.*); high end: .*$/.exec(r.source);
+  return m?.[1] ?? r.source;
+}
+
+function highSource(r: WriteRange): string {
+  const m = /^low end: .*; high end: (.*)$/.exec(r.source);
+  return m?.[1] ?? r.source;
 }
 
 /**
@@ -305,12 +316,13 @@ function liveRange(id: number, def: RegisterDef, identity: DeviceIdentity | null
   const system = known ?? (terminal !== null ? systemVoltageFor(terminal) : null);
   if (system === null) throw staleError(id, def, 'the system voltage (0xEDEF)', SYSTEM_VOLTAGE);
   const w = voltageWindow(system);
-  const how = known !== null ? 'system voltage' : 'system voltage judged from the terminal voltage';
-  let range = intersect(base, { ...w, unit: 'V', source: `${w.min}-${w.max} V for a ${system} V ${how}; ${VOLTAGE_WINDOW_SOURCE}` });
+  const how = known !== null ? 'system voltage' : 'system voltage (judged from the terminal voltage)';
+  let range = intersect(base, { ...w, unit: 'V', source: `${w.min}-${w.max} V for a ${system} V ${how}, BlueSolar HEX protocol MPPT note 5` });
   if (def.id === VSENSE && terminal !== null) {
     const min = Math.round((terminal - SENSE_VOLTAGE_MARGIN_V) * 100) / 100;
     const max = Math.round((terminal + SENSE_VOLTAGE_MARGIN_V) * 100) / 100;
-    range = intersect(range, { min, max, unit: 'V', source: `within ±${SENSE_VOLTAGE_MARGIN_V} V of the charger's terminal voltage ${terminal} V (BlueSolar HEX protocol MPPT)` });
+    const shown = Math.round(terminal * 100) / 100;
+    range = intersect(range, { min, max, unit: 'V', source: `within ±${SENSE_VOLTAGE_MARGIN_V} V of the charger's terminal voltage ${shown} V, BlueSolar HEX protocol MPPT` });
   }
   return range;
 }

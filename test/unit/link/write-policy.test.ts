@@ -199,7 +199,7 @@ describe('flash accounting', () => {
     await policy.reserve(key, first);
     clock.advance(10_000);
     assert.equal(policy.recent(key, absorption(policy, 14.4)), 'unchanged');
-    refuses(() => policy.recent(key, absorption(policy, 14.2)), 'VE_RATE_LIMIT', /try again in 50 s/);
+    refuses(() => policy.recent(key, absorption(policy, 14.2)), 'VE_RATE_LIMIT', /Try again in 50 s/);
     clock.advance(50_000);
     assert.equal(policy.recent(key, absorption(policy, 14.2)), undefined);
   });
