@@ -137,7 +137,7 @@ describe('ve-direct-set and the write policy', () => {
       await deploy(SHUNT, { register: 'batteryCapacity', allowFlash: true, minInterval: 60 });
       await write({ payload: 240 });
       const err = await refusedSilently(SHUNT, { payload: 260 }, 'VE_RATE_LIMIT');
-      assert.match(err.error.message, /try again in \d+ s/);
+      assert.match(err.error.message, /Try again in \d+ s/);
     });
 
     it('VE_UNKNOWN_REGISTER: a name the catalogue does not know', async () => {
@@ -200,7 +200,7 @@ describe('ve-direct-set and the write policy', () => {
     await helper.startServer();
     await deploy(SHUNT, { register: 'batteryCapacity', allowFlash: true, minInterval: 600 });
     const err = await refusedSilently(SHUNT, { payload: 300 }, 'VE_RATE_LIMIT');
-    assert.match(err.error.message, /try again in \d+ s/);
+    assert.match(err.error.message, /Try again in \d+ s/);
     assert.equal(getSimDevice(SHUNT).flashWrites.get(0x1000), 1);
     assert.equal(simValue(SHUNT, 0x1000), 250);
   });

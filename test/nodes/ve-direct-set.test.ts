@@ -103,7 +103,7 @@ describe('ve-direct-set', () => {
     const heard = getSimDevice(MPPT).hostLog.length;
     const err = await refused({ payload: 25 });
     assert.equal(err.error.code, 'VE_BAD_INPUT');
-    assert.match(err.error.message, /the node's value cannot be evaluated/);
+    assert.match(err.error.message, /The node's value cannot be evaluated/);
     assert.equal(getSimDevice(MPPT).hostLog.length, heard);
   });
 
@@ -151,7 +151,7 @@ describe('ve-direct-set', () => {
     assert.match(range.error.message, /batteryVoltageSense \(0x2002\): 700 V is outside the allowed range/);
     const type = await refused({ register: 'batteryVoltageSense', payload: 'high' });
     assert.equal(type.error.code, 'VE_TYPE');
-    assert.match(type.error.message, /nothing written/);
+    assert.match(type.error.message, /Nothing was written\./);
     const object = await refused({ register: 'batteryVoltageSense', payload: { v: 13 } });
     assert.equal(object.error.code, 'VE_TYPE');
     const readOnly = await refused({ register: 'panelVoltage', payload: 20 });
@@ -220,7 +220,7 @@ describe('ve-direct-set', () => {
 
     const tooSoon = await refused({ payload: 300 });
     assert.equal(tooSoon.error.code, 'VE_RATE_LIMIT');
-    assert.match(tooSoon.error.message, /written less than 1 s ago: try again in 1 s: nothing written/);
+    assert.match(tooSoon.error.message, /written less than 1 s ago\. .* Try again in 1 s\. Nothing was written\.$/);
     assert.equal(device.flashWrites.get(0x1000), 1);
     assert.equal(device.hostLog.length, frames);
 
