@@ -190,7 +190,14 @@ export = function (RED: NodeAPI): void {
       const pick = (list: string[]): PortAdapter[] => list.flatMap((id) => adapters.get(id) ?? []);
       let b: SenseBridge;
       try {
-        b = new SenseBridge({ clock: systemClock, wallClock: Date.now, sources: pick(sources), targets: pick(targets), config: bridgeConfig(config) });
+        b = new SenseBridge({
+          clock: systemClock,
+          wallClock: Date.now,
+          logError: (message) => node.error(message),
+          sources: pick(sources),
+          targets: pick(targets),
+          config: bridgeConfig(config),
+        });
       } catch (err) {
         return refuse(err);
       }

@@ -30,7 +30,7 @@ import { isVeError, type VeErrorCode } from '../errors';
 import type { AlarmDraft } from './alarms';
 import { encodeSense, type EncodedSense } from './encoding';
 import { gateCharger, type ChargerGate } from './gating';
-import { checkSenseVoltage, inferNominal, isPlausibleTemperature, isSaneVoltage, nominalFromSetting, type Nominal, type VoltageVerdict } from './plausibility';
+import { checkSenseVoltage, inferNominal, isPlausibleTemperature, isSaneVoltage, nominalFromSetting, type Nominal, type NominalSource, type VoltageVerdict } from './plausibility';
 import {
   BATTERY_TEMPERATURE,
   CHARGER_VOLTAGE,
@@ -58,6 +58,8 @@ const OWN_VALUE_LINGER_MS = CHARGER_SENSE_TIMEOUT_MS + 5000;
 const RELEASE_SETTLE_MS = 5000;
 /** A release that could not be delivered is tried this often, then left to the charger's timeout. */
 const RELEASE_ATTEMPTS = 2;
+/** After a fault in the bridge's own code, the charger is tried again this much later. */
+const INTERNAL_RETRY_MS = 60_000;
 /** First 0x200F check after a value is newly in use: on the next cycle. */
 const FIRST_VERIFY_DELAY_MS = 1000;
 
@@ -145,10 +147,12 @@ export interface CycleContext {
   /** Read at each decision, so a disable takes effect even for a cycle already under way. */
   readonly enabled: () => boolean;
   readonly stopping: () => boolean;
+  /** Where a fault in the bridge's own code is logged. */
+  readonly logError: (message: string) => void;
 }
 
 interface Rejection {
-  readonly alarm: 'CHARGER_REJECTED' | 'CHARGER_NOT_SENSING';
+  readonly alarm: 'CHARGER_REJECTED' | 'CHARGER_NOT_SENSING' | 'INTERNAL';
   readonly code: ErrorCode;
   readonly message: string;
   readonly retryAt: number | null;
@@ -233,11 +237,20 @@ export class ChargerSession {
   private run(body: () => Promise<WriteReport[]>, ctx: CycleContext): Promise<WriteReport[]> {
     const task = Promise.resolve()
       .then(body)
-      .catch((err: unknown) => {
-        // A fault in the bridge itself: stop writing to this charger rather than guess.
+      .catch(async (err: unknown) => {
+        // A fault in the bridge itself: stop writing to this charger rather than guess, say
+        // so, and release what it may be using (that path may fail the same way: then the
+        // charger's own 60 s timeout is the last resort).
         const info = errorInfo(err);
-        this.rejection = { alarm: 'CHARGER_REJECTED', code: info.code, message: `internal error: ${info.message}`, retryAt: ctx.clock.now() + 60_000 };
-        return [];
+        ctx.logError(`sense bridge: ${this.target.label}: ${err instanceof Error && err.stack !== undefined ? err.stack : info.message}`);
+        this.rejection = { alarm: 'INTERNAL', code: info.code, message: `internal error: ${info.message}`, retryAt: ctx.clock.now() + INTERNAL_RETRY_MS };
+        const writes: WriteReport[] = [];
+        try {
+          await this.releaseActive(ctx, writes);
+        } catch (again) {
+          ctx.logError(`sense bridge: ${this.target.label}: release after the fault failed too: ${errorInfo(again).message}`);
+        }
+        return writes;
       })
       .finally(() => {
         this.task = null;
@@ -481,6 +494,12 @@ export class ChargerSession {
     if (now - share.receivedAt > ctx.config.freshnessMs) return { write: null, reason: `the ${quantity} went stale before it could be written` };
     const encoded = encodeSense(SENSE_REGISTER[quantity], share.value);
     if (quantity === 'temperature') {
+      // A monitor whose voltage is that far from this charger's terminals is most likely on
+      // another battery or mis-wired: its temperature is no more trustworthy for this charger.
+      // (Sharing the temperature alone, there is no voltage to compare: it goes out.)
+      if (ctx.values.voltage !== null && this.implausibleAt !== null) {
+        return { write: null, reason: `the voltage is implausible for this charger, so the temperature is withheld too (${this.voltageProblem?.message ?? 'see the voltage'})` };
+      }
       // Checked at the source already; once more on the value about to go out.
       if (encoded.value === null || !isPlausibleTemperature(encoded.value, ctx.config.temperatureMin, ctx.config.temperatureMax)) {
         return { write: null, reason: `temperature ${String(encoded.value)} °C is outside ${ctx.config.temperatureMin}..${ctx.config.temperatureMax} °C` };
@@ -491,7 +510,7 @@ export class ChargerSession {
     const terminal = await this.freshTerminal(ctx);
     const nominal = await this.nominalFor(ctx, terminal);
     // encodeSense returns a number for a number
-    const verdict = checkSenseVoltage(encoded.value as number, terminal?.value ?? null, nominal, ctx.config.plausibilityWindow);
+    const verdict = checkSenseVoltage(encoded.value as number, terminal?.value ?? null, nominal?.nominal ?? null, ctx.config.plausibilityWindow, nominal?.from);
     this.verdict = verdict;
     if (!verdict.ok) {
       if (verdict.reason !== 'terminal-unknown' && verdict.reason !== 'nominal-unknown') this.implausibleAt = now;
@@ -520,16 +539,17 @@ export class ChargerSession {
     return fresh(asked) ? asked : null;
   }
 
-  private async nominalFor(ctx: CycleContext, terminal: TimedValue | null): Promise<Nominal | null> {
-    if (ctx.config.systemVoltage !== 'auto') return ctx.config.systemVoltage;
-    if (this.nominal !== null) return this.nominal;
+  private async nominalFor(ctx: CycleContext, terminal: TimedValue | null): Promise<{ nominal: Nominal; from: NominalSource } | null> {
+    if (ctx.config.systemVoltage !== 'auto') return { nominal: ctx.config.systemVoltage, from: 'setting' };
+    if (this.nominal !== null) return { nominal: this.nominal, from: 'charger' };
     if (!this.nominalAsked) {
       this.nominalAsked = true;
       const setting = await this.read(SYSTEM_VOLTAGE);
       if (setting !== 'unknown') this.nominal = nominalFromSetting(setting.value);
-      if (this.nominal !== null) return this.nominal;
+      if (this.nominal !== null) return { nominal: this.nominal, from: 'charger' };
     }
-    return terminal === null ? null : inferNominal(terminal.value);
+    const inferred = terminal === null ? null : inferNominal(terminal.value);
+    return inferred === null ? null : { nominal: inferred, from: 'inferred' };
   }
 
   private async write(quantity: Quantity, encoded: EncodedSense, receivedAt: number | null, ctx: CycleContext, writes: WriteReport[]): Promise<'ok' | 'refused'> {

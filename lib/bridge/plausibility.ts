@@ -54,7 +54,7 @@ export type VoltageVerdict =
   | { readonly ok: true; readonly offset: number; readonly window: number }
   | {
       readonly ok: false;
-      readonly reason: 'terminal-unknown' | 'nominal-unknown' | 'out-of-range' | 'below-terminal' | 'above-terminal';
+      readonly reason: 'terminal-unknown' | 'nominal-unknown' | 'system-mismatch' | 'out-of-range' | 'below-terminal' | 'above-terminal';
       readonly offset: number | null;
       readonly window: number | null;
       readonly message: string;
@@ -63,10 +63,18 @@ export type VoltageVerdict =
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
- * Check a sense voltage against one charger. `terminal` is the charger's own (fresh) terminal
- * voltage, or null when unknown — then nothing may be written: the check cannot be made.
+ * Where the nominal system voltage came from: the charger's own 0xEDEF, the node's setting, or
+ * inferred from the terminal voltage (which then cannot contradict it).
  */
-export function checkSenseVoltage(sense: number, terminal: number | null, nominal: Nominal | null, windowPer12V: number): VoltageVerdict {
+export type NominalSource = 'charger' | 'setting' | 'inferred';
+
+/**
+ * Check a sense voltage against one charger. `terminal` is the charger's own (fresh) terminal
+ * voltage, or null when unknown — then nothing may be written: the check cannot be made. A
+ * terminal voltage outside the range of the stated system voltage means the charger (or the
+ * setting) is wrong about the battery: nothing is written, and the verdict says which.
+ */
+export function checkSenseVoltage(sense: number, terminal: number | null, nominal: Nominal | null, windowPer12V: number, nominalFrom: NominalSource = 'inferred'): VoltageVerdict {
   if (terminal === null) {
     return { ok: false, reason: 'terminal-unknown', offset: null, window: null, message: 'the charger terminal voltage is not known (or not fresh)' };
   }
@@ -76,6 +84,16 @@ export function checkSenseVoltage(sense: number, terminal: number | null, nomina
   const offset = round3(sense - terminal);
   const window = round3(windowPer12V * (nominal / 12));
   const range = nominalRange(nominal);
+  if (nominalFrom !== 'inferred' && (terminal < range.min || terminal > range.max)) {
+    const who = nominalFrom === 'charger' ? `the charger reports a ${nominal} V system (0xEDEF)` : `the node is set to a ${nominal} V system`;
+    return {
+      ok: false,
+      reason: 'system-mismatch',
+      offset,
+      window,
+      message: `${who} at ${terminal.toFixed(2)} V on the charger terminals (outside ${range.min.toFixed(1)}..${range.max.toFixed(1)} V): the system voltage is wrong`,
+    };
+  }
   if (sense < range.min || sense > range.max) {
     return {
       ok: false,

@@ -47,8 +47,13 @@ import {
 export const MIN_WRITE_SPACING_MS = 1000;
 /** Quantities falling due this close together run in one cycle. */
 const COALESCE_MS = 100;
-/** A monitor's HEX temperature read may take this long before the cycle goes on without it. */
-const TEMPERATURE_REFRESH_LIMIT_MS = 2500;
+/**
+ * Monitor temperature reads (HEX 0xEDEC) run on their own schedule, this long before each
+ * temperature cycle (at most half the interval), so that the cycle finds a fresh answer — and
+ * never waits for one: a silent monitor takes up to 2.5 s (timeout and retry) to give up, and
+ * no write to any charger may be held up by that.
+ */
+const TEMPERATURE_READ_LEAD_MS = 2500;
 /** Right after start, ports are still connecting: "stale" and "offline" alarms wait this long. */
 export const STARTUP_GRACE_MS = 10_000;
 const GRACE_CODES: ReadonlySet<string> = new Set([
@@ -64,6 +69,8 @@ export interface SenseBridgeOptions {
   readonly clock: Clock;
   /** Wall clock in ms since 1970 (Date.now), needed only to honour `timestamp` on external readings. */
   readonly wallClock?: () => number;
+  /** Where a fault inside a cycle is logged (besides the INTERNAL alarm). */
+  readonly logError?: (message: string) => void;
   /** Battery monitors, in priority order (for `first-fresh`). */
   readonly sources: readonly MonitorSource[];
   readonly targets: readonly ChargerTarget[];
@@ -123,6 +130,13 @@ export class SenseBridge {
   private startedAt = 0;
   private cycleNo = 0;
   private readonly nextDue: Record<Quantity, number> = { voltage: 0, temperature: 0 };
+  /** Clock time of the next round of monitor temperature reads. */
+  private nextReadAt = 0;
+  /** Monitors with a temperature read in flight: a silent one is not asked again meanwhile. */
+  private readonly reading = new Set<SourceRuntime>();
+  /** A fault inside the bridge's own code at the latest cycle (INTERNAL alarm), or null. */
+  private fault: { readonly message: string; readonly at: number } | null = null;
+  private readonly logError: (message: string) => void;
   private readonly lastCycleAt: Record<Quantity, number | null> = { voltage: null, temperature: null };
   private readonly evaluations: Record<Quantity, Evaluation | null> = { voltage: null, temperature: null };
   private latest: BridgeReport | null = null;
@@ -136,6 +150,7 @@ export class SenseBridge {
     this.config = resolveConfig(options.config);
     this.clock = options.clock;
     this.wallClock = options.wallClock;
+    this.logError = options.logError ?? (() => undefined);
     const ids = new Set<string>();
     for (const s of options.sources) {
       if (s.id === EXTERNAL_ID) throw new VeError('VE_BAD_INPUT', `"${EXTERNAL_ID}" is reserved for the external input`);
@@ -182,6 +197,7 @@ export class SenseBridge {
     this.startedAt = now;
     this.nextDue.voltage = now;
     this.nextDue.temperature = now;
+    this.nextReadAt = now;
     this.arm();
   }
 
@@ -218,6 +234,7 @@ export class SenseBridge {
     });
     if (due.length === 0) return this.lastCycle ?? Promise.reject(new VeError('VE_BAD_INPUT', 'no cycle has run yet'));
     for (const q of due) this.nextDue[q] = now + this.interval(q);
+    if (due.includes('temperature')) this.readTemperatures();
     this.arm();
     return this.startCycle(due, 'manual');
   }
@@ -274,7 +291,7 @@ export class SenseBridge {
     this.timer?.cancel();
     this.timer = null;
     if (this.phase !== 'running') return;
-    const next = Math.min(this.nextDue.voltage, this.nextDue.temperature);
+    const next = Math.min(this.nextDue.voltage, this.nextDue.temperature, this.nextReadAt);
     this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, next - this.clock.now()));
   }
 
@@ -288,14 +305,46 @@ export class SenseBridge {
       const next = this.nextDue[q] + this.interval(q);
       this.nextDue[q] = next > now ? next : now + this.interval(q);
     }
+    // Reads first: one that answers at once (a cached value) is then used by this cycle.
+    if (this.nextReadAt <= now + COALESCE_MS) this.readTemperatures();
     this.arm();
-    if (due.length > 0) void this.startCycle(due, 'timer').catch(() => undefined);
+    // A cycle never rejects (faults become an INTERNAL alarm), so nothing is left unhandled.
+    if (due.length > 0) void this.startCycle(due, 'timer');
   }
 
   private startCycle(due: Quantity[], trigger: BridgeReport['trigger']): Promise<BridgeReport> {
-    const cycle = this.runCycle(due, trigger);
+    const cycle = this.runCycle(due, trigger).catch((err: unknown) => this.onFault(err, due, trigger));
     this.lastCycle = cycle;
     return cycle;
+  }
+
+  /**
+   * A fault in the bridge's own code (never a device's doing: those are handled where they
+   * happen). Logged, raised as an INTERNAL alarm until a cycle completes again, and whatever the
+   * chargers may be using from this bridge is released — sharing values computed by code that
+   * just failed is not fail-safe.
+   */
+  private async onFault(err: unknown, due: Quantity[], trigger: BridgeReport['trigger']): Promise<BridgeReport> {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = this.clock.now();
+    this.fault = { message, at };
+    this.logError(`sense bridge: a cycle failed: ${err instanceof Error && err.stack !== undefined ? err.stack : message}`);
+    const ctx = { ...this.context([]), enabled: () => false };
+    const results: Array<WriteReport[] | null> = this.sessions.map(() => null);
+    const work = Promise.all(
+      this.sessions.map(async (s, i) => {
+        results[i] = await s.release(ctx);
+      }),
+    );
+    await withLimit(this.clock, work, this.config.stopTimeoutMs);
+    try {
+      return this.publish(++this.cycleNo, at, due, trigger, results);
+    } catch (again) {
+      // Publishing failed as well: at least the log says so; the report stays the previous one.
+      this.logError(`sense bridge: the report after a failed cycle failed too: ${again instanceof Error ? again.message : String(again)}`);
+      if (this.latest !== null) return this.latest;
+      throw again;
+    }
   }
 
   // ── The cycle ────────────────────────────────────────────────────────────────────────────
@@ -311,6 +360,7 @@ export class SenseBridge {
       values,
       enabled: () => this.enabled,
       stopping: () => this.phase !== 'running',
+      logError: this.logError,
     };
   }
 
@@ -318,11 +368,11 @@ export class SenseBridge {
     const cycle = ++this.cycleNo;
     const at = this.clock.now();
     for (const q of due) this.lastCycleAt[q] = at;
-    if (due.includes('temperature')) await this.refreshTemperatures();
     const now = this.clock.now();
     for (const q of due) this.evaluations[q] = evaluate(q, this.sources, this.externalSource, this.config, now);
     const ctx = this.context(due, this.lapsed(due, now));
     const writes = await Promise.all(this.sessions.map((s) => s.cycle(ctx)));
+    this.fault = null;
     return this.publish(cycle, at, due, trigger, writes);
   }
 
@@ -347,14 +397,33 @@ export class SenseBridge {
     return out;
   }
 
-  private async refreshTemperatures(): Promise<void> {
-    // Only battery monitors are asked: with "all found", chargers are listed as sources too.
-    const work = this.sources.map((rt) => {
+  /**
+   * Ask every monitor for its temperature, without waiting: the answers land in the adapters and
+   * the next temperature cycle takes what is fresh by then. A monitor whose previous read is
+   * still in flight (silent) is not asked again. Schedules the next round before the next
+   * temperature cycle.
+   */
+  private readTemperatures(): void {
+    const lead = Math.min(TEMPERATURE_READ_LEAD_MS, this.config.temperatureIntervalMs / 2);
+    const now = this.clock.now();
+    const next = this.nextDue.temperature - lead;
+    this.nextReadAt = next > now ? next : next + this.config.temperatureIntervalMs;
+    if (!sharesQuantity(this.config, 'temperature')) return;
+    for (const rt of this.sources) {
+      // Only battery monitors are asked: with "all found", chargers are listed as sources too.
       const identity = rt.source.identity();
-      if (rt.source.refreshTemperature === undefined || (identity !== null && !isMonitor(identity))) return Promise.resolve();
-      return rt.source.refreshTemperature().catch(() => undefined);
-    });
-    await withLimit(this.clock, Promise.all(work), TEMPERATURE_REFRESH_LIMIT_MS);
+      if (rt.source.refreshTemperature === undefined || (identity !== null && !isMonitor(identity)) || this.reading.has(rt)) continue;
+      this.reading.add(rt);
+      let read: Promise<void>;
+      try {
+        read = rt.source.refreshTemperature();
+      } catch (err) {
+        read = Promise.reject(err);
+      }
+      void read
+        .catch((err: unknown) => this.logError(`sense bridge: temperature read from ${rt.source.label} failed: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => this.reading.delete(rt));
+    }
   }
 
   private async releaseAll(trigger: 'stop' | 'disable'): Promise<void> {
@@ -422,6 +491,16 @@ export class SenseBridge {
     for (const q of QUANTITIES) drafts.push(...(this.evaluations[q]?.alarms ?? []));
     const shareVoltage = sharesQuantity(this.config, 'voltage');
     for (const s of this.sessions) drafts.push(...s.alarms(shareVoltage && this.enabled));
+    if (this.fault !== null) {
+      drafts.push({
+        code: 'INTERNAL',
+        severity: 'critical',
+        message: `a cycle failed (${this.fault.message}); what the chargers had from this bridge was released`,
+        subject: { kind: 'bridge', id: 'bridge', label: 'bridge' },
+        errorCode: null,
+        details: {},
+      });
+    }
     if (now - this.startedAt < STARTUP_GRACE_MS) return drafts.filter((d) => !GRACE_CODES.has(d.code));
     return drafts;
   }

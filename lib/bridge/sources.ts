@@ -326,7 +326,8 @@ export function evaluate(
     alarms.push({
       code: quantity === 'voltage' ? 'VOLTAGE_UNAVAILABLE' : 'TEMPERATURE_UNAVAILABLE',
       severity: 'critical',
-      message: `${quantity} not shared: ${reason ?? 'no value'}`,
+      // The alarm's title already says "not shared" (the log shows both): the message is the why.
+      message: reason ?? 'no value',
       subject: bridge,
       errorCode: 'VE_STALE',
       details: {},

@@ -326,7 +326,8 @@ export type AlarmCode =
   | 'CHARGER_NOT_SENSING' // writes acknowledged, but 0x200F says the value is not used
   | 'CHARGER_OFFLINE'
   | 'LITHIUM_LOW_TEMPERATURE'
-  | 'LITHIUM_TEMPERATURE_UNKNOWN';
+  | 'LITHIUM_TEMPERATURE_UNKNOWN'
+  | 'INTERNAL'; // a fault in the bridge's own code: logged, and everything it had sent released
 
 export type AlarmSeverity = 'info' | 'warning' | 'critical';
 

@@ -8,9 +8,17 @@
  *
  *   closed ──open()──▶ opening ──opened──▶ open ──error / unplug / silence──▶ reconnecting
  *                         │ ▲                                                  │
- *                         │ └──────────────── timer (1 s, 2 s, 4 s … 30 s) ───────┘
+ *                         │ └──── timer (1 s, 2 s, 4 s … 30 s), or the path ─────┘
+ *                         │       is back (replug): at once
  *                         └──open failed──▶ reconnecting
  *   any state ──close()──▶ closing ──stream closed──▶ closed
+ *
+ * Back-off: the wait doubles per failure, and starts over once a reopened port delivers a
+ * valid unit (a checksummed Text block or HEX frame: the device is there and identifies
+ * itself). While waiting, the presence check goes on every `presenceIntervalMs`: when the path
+ * comes back after it was gone — a replugged cable, a USB hub that browned out — the port is
+ * opened at once, whatever the back-off had grown to. A path that never went away (a port
+ * busy with another program) keeps the back-off, so nothing is hammered.
  *
  * Why silence reopens the port: after a kernel USB reset a descriptor can stay "open" and
  * deliver nothing forever; only reopening helps. Silence is measured in *valid* units, so a
@@ -36,8 +44,6 @@ export interface BackoffOptions {
   readonly initialMs?: number;
   /** The delay doubles per failure up to this. */
   readonly maxMs?: number;
-  /** A connection that delivered valid data and stayed up this long resets the delay. */
-  readonly healthyMs?: number;
 }
 
 /**
@@ -49,9 +55,10 @@ export type PresenceCheck = (path: string) => Promise<string | null>;
 export interface ConnectionOptions {
   readonly portFactory: PortFactory;
   /**
-   * Checked every `presenceIntervalMs` while open. A pty whose other end went away, and some
-   * USB drivers after an unplug, never report an error: the read just returns nothing, for
-   * ever. The path vanishing (or naming a new device) is the sign.
+   * Checked every `presenceIntervalMs` while open and while waiting to reopen. A pty whose
+   * other end went away, and some USB drivers after an unplug, never report an error: the read
+   * just returns nothing, for ever. The path vanishing (or naming a new device) is the sign;
+   * its coming back is the sign to reopen at once.
    */
   readonly presence?: PresenceCheck;
   readonly presenceIntervalMs?: number;
@@ -64,7 +71,7 @@ export interface ConnectionOptions {
 
 export const DEFAULT_SILENCE_MS = 15_000;
 export const DEFAULT_PRESENCE_INTERVAL_MS = 1_000;
-export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 1_000, maxMs: 30_000, healthyMs: 10_000 };
+export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 1_000, maxMs: 30_000 };
 /** A close that hangs (a wedged driver) must not hold up a redeploy. */
 const CLOSE_TIMEOUT_MS = 3_000;
 
@@ -120,6 +127,10 @@ export class Connection {
   private presenceTimer: TimerHandle | undefined;
   /** The presence token of the device the current stream opened. */
   private presenceToken: string | null | undefined;
+  /** While reconnecting: the path was seen gone (or naming another device) since the port was lost. */
+  private pathGone = false;
+  /** While reconnecting: the presence look in flight belongs to this wait (older ones are ignored). */
+  private waitGeneration = 0;
   private readonly backoff: Required<BackoffOptions>;
   private readonly log: LinkLogger;
   private readonly framer = new Framer();
@@ -138,7 +149,6 @@ export class Connection {
   private failures = 0;
   private openedAt = 0;
   private lastValidAt = 0;
-  private validSinceOpen = false;
   private everOpened = false;
   private lastLogged = '';
   private readonly counts = { reconnects: 0, drops: 0, openFailures: 0 };
@@ -304,9 +314,9 @@ export class Connection {
     this.framer.reset();
     const now = this.clock.now();
     this.openedAt = now;
-    this.validSinceOpen = false;
     if (this.everOpened) this.counts.reconnects++;
     this.everOpened = true;
+    this.pathGone = false;
     this.lastLogged = '';
     this.log.info(`${this.path}: opened at 19200 baud`);
     this.armSilenceTimer(this.silenceMs);
@@ -317,7 +327,10 @@ export class Connection {
 
   private openFailed(err: unknown): void {
     this.counts.openFailures++;
-    this.scheduleRetry('open-failed', serialError(this.path, 'open-failed', err));
+    const error = serialError(this.path, 'open-failed', err);
+    // "No such device": gone as surely as a presence look that found nothing.
+    if (error.details.reasonKey === 'not-found') this.pathGone = true;
+    this.scheduleRetry('open-failed', error);
   }
 
   private onData(stream: SerialPortStream, chunk: Buffer): void {
@@ -334,7 +347,9 @@ export class Connection {
     for (const unit of units) {
       if (unit.kind !== 'frame-error') {
         this.lastValidAt = this.clock.now();
-        this.validSinceOpen = true;
+        // Open, and the device identified itself with a checksummed unit: the link works, so
+        // the next failure starts the back-off over.
+        this.failures = 0;
       }
       this.events.emit('unit', unit);
       // A listener may have closed the connection.
@@ -361,11 +376,14 @@ export class Connection {
       (token) => {
         if (stream !== this.stream || this.current.kind !== 'open') return;
         if (token === null) {
+          this.pathGone = true;
           this.drop('lost', serialError(this.path, 'lost', new Error('device disconnected (the path is gone)')));
           return;
         }
         if (this.presenceToken === undefined) this.presenceToken = token;
         else if (token !== this.presenceToken) {
+          // Another device already sits behind the path: it is "back" at the next look.
+          this.pathGone = true;
           this.drop('lost', serialError(this.path, 'lost', new Error('device disconnected (the path now names another device)')));
           return;
         }
@@ -398,9 +416,50 @@ export class Connection {
     const stream = this.detach();
     this.counts.drops++;
     if (stream?.isOpen) closeQuietly(stream);
-    const now = this.clock.now();
-    if (this.validSinceOpen && now - this.openedAt >= this.backoff.healthyMs) this.failures = 0;
     this.scheduleRetry(failure, error);
+  }
+
+  /**
+   * While reconnecting: look at the path every presenceIntervalMs; once it is back after being
+   * gone, reopen now instead of at the end of the back-off.
+   */
+  private watchPath(wait: number): void {
+    const presence = this.presence;
+    if (!presence) return;
+    this.presenceTimer = this.clock.setTimeout(() => {
+      this.presenceTimer = undefined;
+      if (wait !== this.waitGeneration || this.current.kind !== 'reconnecting') return;
+      presence(this.path).then(
+        (token) => {
+          if (wait !== this.waitGeneration || this.current.kind !== 'reconnecting') return;
+          if (token === null) this.pathGone = true;
+          else if (this.pathGone || (this.presenceToken !== undefined && this.presenceToken !== null && token !== this.presenceToken)) {
+            // Back, or a new device node (replugged between two looks): a replug starts the
+            // back-off over, so an open refused while udev still sets permissions is retried in 1 s.
+            this.log.info(`${this.path}: the device is back; reopening now`);
+            this.failures = 0;
+            this.reopenNow();
+            return;
+          }
+          this.watchPath(wait);
+        },
+        () => {
+          // Could not look: the back-off timer still reopens.
+          if (wait === this.waitGeneration && this.current.kind === 'reconnecting') this.watchPath(wait);
+        },
+      );
+    }, this.presenceIntervalMs);
+  }
+
+  private reopenNow(): void {
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    this.presenceTimer?.cancel();
+    this.presenceTimer = undefined;
+    this.waitGeneration++;
+    this.pathGone = false;
+    this.transition({ kind: 'opening', attempt: this.failures + 1 });
+    this.startOpen(++this.generation);
   }
 
   private detach(): SerialPortStream | undefined {
@@ -426,16 +485,22 @@ export class Connection {
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
       if (this.current.kind !== 'reconnecting') return;
-      this.transition({ kind: 'opening', attempt: this.failures + 1 });
-      this.startOpen(++this.generation);
+      this.reopenNow();
     }, delayMs);
+    this.presenceTimer?.cancel();
+    this.presenceTimer = undefined;
+    const wait = ++this.waitGeneration;
     this.transition({ kind: 'reconnecting', failure, error, attempt: this.failures, delayMs, retryAt: this.clock.now() + delayMs });
+    this.watchPath(wait);
   }
 
   private async doClose(): Promise<void> {
     if (this.current.kind === 'closed') return;
     this.retryTimer?.cancel();
     this.retryTimer = undefined;
+    this.presenceTimer?.cancel();
+    this.presenceTimer = undefined;
+    this.waitGeneration++;
     this.generation++;
     this.transition({ kind: 'closing' });
     // An open that never calls back (a wedged driver) must not hold the close up for ever.

@@ -136,9 +136,10 @@ describe('link over a pty: SmartShunt simulator', () => {
       // Unplug: the line and the device go away.
       await pty.stop();
       await sim.stop();
-      const lost = await waitForState(port, 'error', 5000);
+      // Margins, not windows: on a loaded machine the presence check and the retries run late.
+      const lost = await waitForState(port, 'error', 15_000);
       assert.equal(lost.kind === 'error' && lost.reason, 'device disconnected');
-      await waitForState(port, 'error', 5000, (s) => s.kind === 'error' && s.reason === 'port not found (unplugged?)');
+      await waitForState(port, 'error', 15_000, (s) => s.kind === 'error' && s.reason === 'port not found (unplugged?)');
       assert.equal((await rejection(port.get('batteryVoltage'))).code, 'VE_PORT_CLOSED');
       const retries = port.counters.openFailures;
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -146,12 +147,15 @@ describe('link over a pty: SmartShunt simulator', () => {
       // Replug on the same names.
       await pty.start();
       await sim.start();
-      await waitForState(port, 'connected', 15_000);
-      assert.equal(identities.length, 2, 'identity read again after the reconnect');
-      assert.equal(identities[1]?.serial, identities[0]?.serial);
+      await waitForState(port, 'connected', 30_000);
+      // Read again after the reconnect. A starved simulator may also have gone stale and come
+      // back in between (counted, not timed), but it is the same device every time.
+      assert.ok(identities.length >= 2, 'identity read again after the reconnect');
+      for (const identity of identities) assert.equal(identity.serial, identities[0]?.serial);
       assert.ok(port.counters.reconnects >= 1);
       const kinds = states.map((s) => s.kind);
-      assert.deepEqual(kinds.slice(kinds.indexOf('connected'), kinds.indexOf('connected') + 2), ['connected', 'error']);
+      const firstConnected = kinds.indexOf('connected');
+      assert.ok(kinds.indexOf('error', firstConnected) > firstConnected, `the unplug shows as an error: ${kinds.join(' ')}`);
       assert.equal(kinds.at(-1), 'connected');
       assert.ok(typeof (await port.get('batteryVoltage')).value === 'number');
     } finally {

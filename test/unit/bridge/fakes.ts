@@ -82,6 +82,12 @@ export class FakeMonitor implements MonitorSource {
   hexTemperatureAt: number | null = null;
   hexTemperature: number | null = null;
   temperatureReads = 0;
+  /**
+   * HEX requests go unanswered: a 0xEDEC read gives up only after `hexGiveUpMs` (the link's 1 s
+   * timeout and one retry), with no value — while Text may still flow.
+   */
+  hexSilent = false;
+  hexGiveUpMs = 2500;
 
   constructor(
     private readonly clock: ManualClock,
@@ -128,8 +134,12 @@ export class FakeMonitor implements MonitorSource {
   }
 
   async refreshTemperature(): Promise<void> {
-    if (!this.hex || !this.connected || !this.sending) return;
+    if (!this.hex || !this.connected) return;
     this.temperatureReads++;
+    if (this.hexSilent || !this.sending) {
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.hexGiveUpMs));
+      return;
+    }
     this.hexTemperatureAt = this.clock.now();
     this.hexTemperature = this.temperatureValue;
   }

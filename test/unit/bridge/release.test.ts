@@ -123,7 +123,7 @@ describe('bridge: stale sources are released, never held', () => {
 });
 
 describe('bridge: plausibility against each charger', () => {
-  it('a sense voltage far below the charger terminals is refused for that charger only, and released once', async () => {
+  it('a sense voltage far below the charger terminals: that charger gets neither value (both released once), the others go on', async () => {
     const rig = new Rig({ monitors: [{ voltage: 13.2 }], chargers: [{ terminal: 13.4 }, { terminal: 13.4 }] });
     rig.start();
     await rig.run(15_000);
@@ -132,28 +132,58 @@ describe('bridge: plausibility against each charger', () => {
     const cut = rig.clock.now();
     c1.terminal = 14.2; // a fuse opened between the sense point and this charger
     await rig.run(30_000);
-    const after = c1.writes(0x2002).filter((w) => w.at > cut);
+    const after = c1.writes().filter((w) => w.at > cut);
+    // One release each, voltage first, then nothing: the monitor is not trusted for this charger.
     assert.deepEqual(
-      after.map((w) => w.raw),
-      ['FFFF'],
+      after.map((w) => [w.register, w.raw]),
+      [
+        [0x2002, 'FFFF'],
+        [0x2003, 'FF7F'],
+      ],
     );
-    assert.ok(c1.writes(0x2003).filter((w) => w.at > cut).length >= 3, 'temperature still shared');
+    assert.ok((after[1]?.at ?? Infinity) - cut <= 3100, 'the temperature is released in the same cycle');
     assert.ok(maxGap(c2, 0x2002, cut, rig.clock.now()) <= 3500, 'the other charger is unaffected');
+    assert.ok(c2.writes(0x2003).filter((w) => w.at > cut && w.raw !== 'FF7F').length >= 3, 'the other charger still gets the temperature');
     const report = rig.last().chargers[0];
     assert.equal(report?.offset, -1);
-    assert.equal(report?.state, 'sensing'); // still sensing the temperature
+    assert.equal(report?.state, 'released');
+    assert.match(report?.reason ?? '', /temperature: the voltage is implausible for this charger, so the temperature is withheld too/);
     const alarm = rig.last().alarms.find((a) => a.code === 'VOLTAGE_IMPLAUSIBLE');
     assert.equal(alarm?.subject.id, 'mppt1');
     assert.match(alarm?.message ?? '', /below the charger terminals/);
 
-    // Plausible again: shared only after the hold time (30 s), without flapping.
+    // Plausible again: both shared only after the hold time (30 s), without flapping.
     const fixed = rig.clock.now();
     c1.terminal = 13.4;
     await rig.run(25_000);
-    assert.equal(c1.writes(0x2002).filter((w) => w.at > fixed).length, 0);
-    await rig.run(10_000);
+    assert.equal(c1.writes().filter((w) => w.at > fixed).length, 0);
+    await rig.run(15_000); // the hold, plus up to one temperature interval (9 s)
     assert.ok(c1.writes(0x2002).filter((w) => w.at > fixed && w.value === 13.2).length >= 1);
+    assert.ok(c1.writes(0x2003).filter((w) => w.at > fixed && w.raw !== 'FF7F').length >= 1);
     assert.ok(!rig.activeCodes().includes('VOLTAGE_IMPLAUSIBLE'));
+  });
+
+  it('sharing the temperature only, a monitor far from the charger voltage still gives its temperature', async () => {
+    const rig = new Rig({ monitors: [{ voltage: 11.49, temperature: 21.5 }], chargers: [{ terminal: 13.35 }], config: { share: 'temperature' } });
+    rig.start();
+    await rig.run(20_000);
+    assert.equal(rig.charger.writes(0x2002).length, 0);
+    assert.ok(rig.charger.writes(0x2003).filter((w) => w.value === 21.5).length >= 2);
+    assert.ok(!rig.activeCodes().includes('VOLTAGE_IMPLAUSIBLE'));
+  });
+
+  it('a charger reporting a 12 V system at 26.7 V: nothing written, and the alarm says so', async () => {
+    const rig = new Rig({ monitors: [{ voltage: 26.6 }], chargers: [{ terminal: 26.7 }] });
+    rig.charger.systemVoltage = 12;
+    rig.start();
+    await rig.run(20_000);
+    assert.deepEqual(rig.charger.writes().filter((w) => w.register === 0x2002 || w.register === 0x2003), []);
+    const alarm = rig.last().alarms.find((a) => a.code === 'VOLTAGE_IMPLAUSIBLE');
+    assert.equal(alarm?.severity, 'critical');
+    assert.equal(alarm?.details.reason, 'system-mismatch');
+    assert.match(alarm?.message ?? '', /the charger reports a 12 V system \(0xEDEF\) at 26\.70 V on the charger terminals/);
+    // Said once, not "voltage not shared: voltage not shared: …".
+    assert.equal(alarm?.message.match(/not shared/g)?.length ?? 0, 1);
   });
 
   it('scales the window with the system voltage (24 V: 1 V)', async () => {

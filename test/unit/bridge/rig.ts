@@ -46,6 +46,8 @@ export class Rig {
   readonly reports: BridgeReport[] = [];
   readonly alarms: AlarmChange[] = [];
   readonly statuses: BridgeStatus[] = [];
+  /** What the bridge logged as errors. */
+  readonly errors: string[] = [];
   /** Timers armed by the fakes themselves (the monitors' 1 s frames). */
   readonly baseTimers: number;
 
@@ -62,6 +64,7 @@ export class Rig {
     this.bridge = new SenseBridge({
       clock: this.clock,
       wallClock: () => WALL_EPOCH + this.clock.now(),
+      logError: (message) => this.errors.push(message),
       sources,
       targets,
       config: options.autoPorts ? { sourceSelection: 'auto', targetSelection: 'auto', ...options.config } : options.config,

@@ -174,8 +174,8 @@ describe('Connection', () => {
     await connection.close();
   });
 
-  it('keeps growing the delay while a reopened port stays silent, and resets it after a healthy period', async () => {
-    const { clock, line, connection } = setup({ silenceMs: 5000, backoff: { healthyMs: 10000 } });
+  it('keeps growing the delay while a reopened port stays silent, and resets it once the port delivers a valid unit', async () => {
+    const { clock, line, connection } = setup({ silenceMs: 5000 });
     connection.open();
     await settle();
     const delays: number[] = [];
@@ -187,12 +187,9 @@ describe('Connection', () => {
       await settle();
     }
     assert.deepEqual(delays, [1000, 2000, 4000]);
-    // Now data flows for a while: the next failure starts over at 1 s.
-    for (let t = 0; t < 12; t++) {
-      line.emit(BLOCK);
-      await settle();
-      clock.advance(1000);
-    }
+    // One valid block (the device identifies itself): the next failure starts over at 1 s.
+    line.emit(BLOCK);
+    await settle();
     line.unplug();
     await settle();
     const s = connection.state;
@@ -228,6 +225,78 @@ describe('Connection', () => {
     assert.equal(t.kind, 'reconnecting');
     if (t.kind === 'reconnecting') assert.match(String(t.error.details.cause), /names another device/);
     assert.equal(line.opens, 2);
+    await connection.close();
+    assert.equal(clock.pending, 0);
+  });
+
+  it('reopens at once when the path comes back, whatever the back-off had grown to', async () => {
+    const { clock, line, connection } = setup({ presence: async () => (line.present ? 'ttyUSB0:1' : null), presenceIntervalMs: 1000 });
+    line.present = false; // unplugged before the start: the back-off grows to 30 s
+    connection.open();
+    await settle();
+    for (let waited = 0; waited < 120_000; waited += 500) {
+      clock.advance(500);
+      await settle();
+    }
+    const grown = connection.state;
+    assert.equal(grown.kind === 'reconnecting' && grown.delayMs, 30_000);
+    line.replug();
+    const replugAt = clock.now();
+    while (kindOf(connection) !== 'open' && clock.now() - replugAt < 30_000) {
+      clock.advance(100);
+      await settle();
+    }
+    assert.equal(kindOf(connection), 'open');
+    assert.ok(clock.now() - replugAt <= 1000, `open ${clock.now() - replugAt} ms after the replug`);
+    await connection.close();
+    assert.equal(clock.pending, 0);
+  });
+
+  it('a cable that drops every few seconds (2 s out, 6 s in) is back within one presence interval of every replug', async () => {
+    const { clock, line, connection } = setup({ presence: async () => (line.present ? `node${line.opens}` : null), presenceIntervalMs: 1000 });
+    connection.open();
+    await settle();
+    const backAfter: number[] = [];
+    for (let flap = 0; flap < 20; flap++) {
+      // Plugged: the device talks (a valid block per second).
+      for (let t = 0; t < 6; t++) {
+        line.emit(BLOCK);
+        clock.advance(1000);
+        await settle();
+      }
+      line.unplug();
+      await settle();
+      clock.advance(2000);
+      await settle();
+      line.replug();
+      const at = clock.now();
+      while (kindOf(connection) !== 'open' && clock.now() - at < 60_000) {
+        clock.advance(100);
+        await settle();
+      }
+      backAfter.push(clock.now() - at);
+    }
+    assert.equal(backAfter.length, 20);
+    assert.ok(
+      backAfter.every((ms) => ms <= 1000),
+      JSON.stringify(backAfter),
+    );
+    assert.equal(connection.stats.reconnects, 20);
+    await connection.close();
+  });
+
+  it('a port whose path stays (busy with another program) keeps its back-off: no hammering', async () => {
+    const { clock, line, connection } = setup({ presence: async () => 'ttyUSB0:1', presenceIntervalMs: 1000 });
+    line.openError = 'Resource temporarily unavailable Cannot lock port';
+    connection.open();
+    await settle();
+    for (let waited = 0; waited < 60_000; waited += 500) {
+      clock.advance(500);
+      await settle();
+    }
+    // 1 + 2 + 4 + 8 + 16 s of waits and 30 s into the next: 6 attempts, not 60.
+    assert.equal(line.opens, 0);
+    assert.equal(connection.stats.openFailures, 6);
     await connection.close();
     assert.equal(clock.pending, 0);
   });
