@@ -72,13 +72,16 @@ export function schemeFor(path: string): PathScheme {
   const scheme = schemes.find((s) => s.matches(path));
   if (scheme) {
     const problem = scheme.validate?.(path) ?? null;
-    if (problem !== null) throw new VeError('VE_BAD_INPUT', `${path}: ${problem} (expected ${scheme.example})`, { path, scheme: scheme.name });
+    if (problem !== null) {
+      throw new VeError('VE_BAD_INPUT', `${path}: ${problem} (expected ${scheme.example})`, { path, scheme: scheme.name, reason: problem, reasonKey: 'bad-path' });
+    }
     return scheme;
   }
   const prefix = PREFIXED.exec(path)?.[1];
   if (prefix !== undefined || !fallback) {
     const known = listSchemes().map((s) => s.example).join(', ');
-    throw new VeError('VE_BAD_INPUT', `${path}: unknown kind of port${prefix !== undefined ? ` "${prefix}:"` : ''}; use ${known}`, { path });
+    const reason = `unknown kind of port${prefix !== undefined ? ` "${prefix}:"` : ''}`;
+    throw new VeError('VE_BAD_INPUT', `${path}: ${reason}; use ${known}`, { path, reason, reasonKey: 'bad-path' });
   }
   return fallback;
 }
