@@ -32,6 +32,7 @@ export type VeErrorCode =
   | 'VE_BOOTLOADER' // the device runs its bootloader, not its application
   | 'VE_BAD_INPUT' // a message or argument that cannot be understood
   | 'VE_PORT_BUSY' // the serial port already has an owner (another port node, another program)
+  | 'VE_NO_HEX' // the link carries no HEX (a receive-only relay, a Text-only device): requests cannot be answered
   | 'VE_RATE_LIMIT'; // a flash-backed write asked for sooner than its minimum interval after the last one
 
 export class VeError extends Error {

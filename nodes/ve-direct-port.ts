@@ -11,6 +11,8 @@ import type { NodeAPI, NodeStatus } from 'node-red';
 import type { Request, Response } from 'express';
 import { portRegistry } from '../lib/link/registry';
 import { listPorts } from '../lib/link/discovery';
+// `sim:<device>` paths: the simulator adds its scheme to the link's table.
+import '../lib/sim/scheme';
 import type { VeDirectPort, VeDirectPortOptions } from '../lib/link/port';
 import type { LinkLogger } from '../lib/link/log';
 import { registersForFamily, REGISTERS } from '../lib/protocol/catalog/registers';

@@ -8,6 +8,9 @@ import { VeError, isVeError } from '../errors';
 import type { DeviceIdentity } from '../link/device';
 import { silentLogger, type LinkLogger } from '../link/log';
 import { VeDirectPort, type VeDirectPortOptions } from '../link/port';
+import { pathProblem } from '../link/schemes';
+// `sim:<device>` paths: the simulator adds its scheme to the link's table.
+import '../sim/scheme';
 import type { CliIo } from './command';
 import { UsageError } from './command';
 
@@ -48,6 +51,8 @@ export async function withPort<T>(
   options: SessionOptions,
   fn: (port: VeDirectPort, identity: DeviceIdentity) => Promise<T>,
 ): Promise<T> {
+  const problem = pathProblem(path);
+  if (problem !== null) throw new UsageError(problem);
   // The link's timers do not hold the process open (they must not in a Node-RED runtime);
   // a command waiting on a device must.
   const keepAlive = setInterval(() => undefined, 60_000);

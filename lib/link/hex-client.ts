@@ -23,6 +23,12 @@
  * - Refusals are final, not retried ("as it will not change"); only silence is retried. The
  *   caller turns retries off for writes that must never happen twice (flash-backed settings).
  *
+ * A link that carries no HEX: many network relays pass only device → host, and a few devices
+ * speak only Text. When `noHexAfter` attempts in a row get no reply while Text keeps arriving,
+ * the client says so (`hexLink` event, `carriesHex` false): every request is refused at once
+ * with VE_NO_HEX instead of timing out one by one, and a ping goes out every `noHexProbeMs`
+ * (30 s); any HEX reply — to that ping or to anything — clears it. A reconnect starts afresh.
+ *
  * Pacing (VE.Direct community answer "wait for an answer before sending a new command";
  * OpenDTU: with 50 ms between commands none was lost): a request goes out only after
  * `minGapMs` since the previous transaction ended, and not while a Text block is arriving
@@ -74,6 +80,10 @@ export interface HexClientOptions {
   readonly minGapMs?: number;
   /** Longest wait for a Text block in progress to end before sending anyway. */
   readonly maxTextWaitMs?: number;
+  /** Unanswered attempts in a row, with Text arriving meanwhile, that mean "no HEX on this link". */
+  readonly noHexAfter?: number;
+  /** While no HEX is carried, ping this often to notice when it is again. */
+  readonly noHexProbeMs?: number;
 }
 
 export const HEX_CLIENT_DEFAULTS = {
@@ -82,6 +92,8 @@ export const HEX_CLIENT_DEFAULTS = {
   queueLimit: 32,
   minGapMs: 50,
   maxTextWaitMs: 150,
+  noHexAfter: 3,
+  noHexProbeMs: 30_000,
 } as const;
 
 /** How often a request waiting for a Text block to end looks again. */
@@ -93,6 +105,8 @@ const ABANDONED_SET_LIMIT = 8;
 export interface RequestOptions {
   readonly timeoutMs?: number;
   readonly retries?: number;
+  /** Send even on a link known to carry no HEX (the client's own check whether it does again). */
+  readonly probe?: boolean;
 }
 
 export type RegisterReplyType = 'get' | 'set' | 'async';
@@ -123,6 +137,8 @@ export interface HexClientEvents {
   reply: RegisterReply;
   /** A reply no request was waiting for (late, after a timeout), or a stray error frame. */
   unmatched: UnmatchedReply;
+  /** Whether the link carries HEX changed: false after unanswered requests, true at a reply. */
+  hexLink: boolean;
 }
 
 export interface HexClientCounters {
@@ -143,6 +159,8 @@ export interface HexClientCounters {
   /** `:4` error frames received. */
   deviceErrors: number;
   asyncFrames: number;
+  /** Requests refused at once because the link carries no HEX. */
+  noHex: number;
 }
 
 type RequestKind = 'ping' | 'app-version' | 'product-id' | 'get' | 'set';
@@ -173,6 +191,7 @@ export class HexClient {
     unmatchedReplies: 0,
     deviceErrors: 0,
     asyncFrames: 0,
+    noHex: 0,
   };
 
   private readonly link: HexLink;
@@ -192,6 +211,13 @@ export class HexClient {
    * same register waits, carries the old value and is not that Set's answer.
    */
   private abandonedSets: Array<{ register: number; value: Uint8Array; at: number }> = [];
+  /** Attempts in a row that got no reply, since the last HEX reply or reconnect. */
+  private unanswered = 0;
+  /** A Text block arrived while those attempts went unanswered: the line itself works. */
+  private textWhileUnanswered = false;
+  /** Known not to carry HEX (see the header); null: no reply seen yet, true: replies seen. */
+  private hex: boolean | null = null;
+  private noHexProbe: TimerHandle | undefined;
 
   constructor(link: HexLink, options: HexClientOptions = {}, onListenerError?: (err: unknown, event: string) => void) {
     this.link = link;
@@ -202,12 +228,22 @@ export class HexClient {
       queueLimit: options.queueLimit ?? HEX_CLIENT_DEFAULTS.queueLimit,
       minGapMs: options.minGapMs ?? HEX_CLIENT_DEFAULTS.minGapMs,
       maxTextWaitMs: options.maxTextWaitMs ?? HEX_CLIENT_DEFAULTS.maxTextWaitMs,
+      noHexAfter: options.noHexAfter ?? HEX_CLIENT_DEFAULTS.noHexAfter,
+      noHexProbeMs: options.noHexProbeMs ?? HEX_CLIENT_DEFAULTS.noHexProbeMs,
     };
     this.events = new Listeners<HexClientEvents>(onListenerError);
   }
 
   on<K extends keyof HexClientEvents>(event: K, fn: (value: HexClientEvents[K]) => void): Remover {
     return this.events.on(event, fn);
+  }
+
+  /**
+   * Whether the link carries HEX: null until a reply (or the lack of replies) showed it, true
+   * once a HEX reply arrived, false after `noHexAfter` unanswered attempts while Text arrived.
+   */
+  get carriesHex(): boolean | null {
+    return this.hex;
   }
 
   /** Requests waiting plus the one in flight. */
@@ -270,6 +306,9 @@ export class HexClient {
       this.events.emit('async', { type: 'async', register: response.register, flags: response.flags, value: response.value, frame: text, at });
       return;
     }
+    // Any reply proves the host's bytes reach the device (an async frame does not: it may
+    // come from HEX traffic of long ago).
+    this.hexAnswered();
     const p = this.inFlight;
     if (response.type === 'error') this.counters.deviceErrors++;
     if (p && answers(p, response) && !this.isAbandonedEcho(p, response, at)) {
@@ -288,8 +327,12 @@ export class HexClient {
     this.events.emit('unmatched', { frame: text, response, at });
   }
 
-  /** A unit ended (a Text block completed): a request waiting for the line to be quiet may go. */
-  unitEnded(): void {
+  /**
+   * A unit ended (a Text block completed): a request waiting for the line to be quiet may go.
+   * `kind` tells a Text block from other units (for the no-HEX detection).
+   */
+  unitEnded(kind?: 'text-block' | 'hex-frame' | 'frame-error'): void {
+    if (kind === 'text-block' && this.unanswered > 0) this.textWhileUnanswered = true;
     if (this.textWaitSince !== undefined && !this.link.receiving) {
       this.paceTimer?.cancel();
       this.paceTimer = undefined;
@@ -301,12 +344,18 @@ export class HexClient {
   linkChanged(): void {
     const kind = this.link.state.kind;
     if (kind === 'open') this.pump();
-    else if (kind !== 'opening') this.rejectAll(this.link.notOpenError());
+    else if (kind !== 'opening') {
+      // Another connection may carry HEX (a relay restarted with other settings, a new cable).
+      this.resetHexLink();
+      this.rejectAll(this.link.notOpenError());
+    }
   }
 
   /** Refuse everything pending and every later request (the port is being closed). */
   close(): void {
     this.closed = true;
+    this.noHexProbe?.cancel();
+    this.noHexProbe = undefined;
     this.rejectAll(new VeError('VE_PORT_CLOSED', 'the port was closed', { reason: 'closed' }));
   }
 
@@ -336,6 +385,10 @@ export class HexClient {
     if (this.closed) return Promise.reject(new VeError('VE_PORT_CLOSED', 'the port was closed', { reason: 'closed' }));
     const linkKind = this.link.state.kind;
     if (linkKind !== 'open' && linkKind !== 'opening') return Promise.reject(this.link.notOpenError());
+    if (this.hex === false && !(options?.probe ?? false)) {
+      this.counters.noHex++;
+      return Promise.reject(this.noHexError(frame));
+    }
     if (this.queue.length >= this.options.queueLimit) {
       this.counters.queueFull++;
       return Promise.reject(
@@ -408,6 +461,11 @@ export class HexClient {
     if (this.inFlight !== p) return;
     p.timer = undefined;
     this.counters.timeouts++;
+    this.unanswered++;
+    if (this.hex !== false && this.unanswered >= this.options.noHexAfter && this.textWhileUnanswered) {
+      this.noHexDetected(p);
+      return;
+    }
     if (p.retriesLeft > 0) {
       this.retry(p);
       return;
@@ -423,6 +481,66 @@ export class HexClient {
         timeoutMs: p.timeoutMs,
         ...(p.register !== undefined ? { register: formatRegisterId(p.register), id: p.register } : {}),
       }),
+    );
+  }
+
+  /** No HEX on this link: refuse what waits, tell the owner, look again now and then. */
+  private noHexDetected(inFlight: Pending): void {
+    this.hex = false;
+    this.end(inFlight);
+    this.counters.failed++;
+    inFlight.reject(this.noHexError(inFlight.frame));
+    for (const p of this.queue.splice(0)) {
+      this.counters.failed++;
+      this.counters.noHex++;
+      p.reject(this.noHexError(p.frame));
+    }
+    this.events.emit('hexLink', false);
+    this.scheduleNoHexProbe();
+  }
+
+  private scheduleNoHexProbe(): void {
+    this.noHexProbe?.cancel();
+    this.noHexProbe = this.clock.setTimeout(() => {
+      this.noHexProbe = undefined;
+      if (this.closed || this.hex !== false) return;
+      if (this.link.state.kind !== 'open') {
+        this.scheduleNoHexProbe();
+        return;
+      }
+      this.enqueue('ping', Command.Ping, pingFrame(), undefined, undefined, { retries: 0, probe: true }).then(
+        () => undefined,
+        () => {
+          if (this.hex === false) this.scheduleNoHexProbe();
+        },
+      );
+    }, this.options.noHexProbeMs);
+  }
+
+  private hexAnswered(): void {
+    this.unanswered = 0;
+    this.textWhileUnanswered = false;
+    if (this.hex === true) return;
+    const was = this.hex;
+    this.hex = true;
+    this.noHexProbe?.cancel();
+    this.noHexProbe = undefined;
+    if (was === false) this.events.emit('hexLink', true);
+  }
+
+  private resetHexLink(): void {
+    this.unanswered = 0;
+    this.textWhileUnanswered = false;
+    this.noHexProbe?.cancel();
+    this.noHexProbe = undefined;
+    this.hex = null;
+  }
+
+  private noHexError(frame: string): VeError {
+    return new VeError(
+      'VE_NO_HEX',
+      `this link carries no HEX: ${this.unanswered} attempts went unanswered while Text arrived (a relay that passes only device → host, or a Text-only device); values come from Text only`,
+      { frame, unanswered: this.unanswered },
     );
   }
 

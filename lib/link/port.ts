@@ -86,7 +86,8 @@ export interface VeDirectPortOptions {
 
 export type PortState =
   | { readonly kind: 'connecting' }
-  | { readonly kind: 'connected'; readonly identity: DeviceIdentity }
+  /** `noHex`: Text arrives but HEX requests go unanswered (a receive-only relay, a Text-only device). */
+  | { readonly kind: 'connected'; readonly identity: DeviceIdentity; readonly noHex: boolean }
   | { readonly kind: 'stale'; readonly identity: DeviceIdentity | null; readonly silentMs: number }
   | {
       readonly kind: 'error';
@@ -136,6 +137,8 @@ export interface PortCounters {
   deviceErrors: number;
   /** Requests refused because the queue was full. */
   queueFull: number;
+  /** Requests refused at once because the link carries no HEX (VE_NO_HEX). */
+  noHex: number;
   /** Requests waiting plus the one in flight, now. */
   queueDepth: number;
 }
@@ -270,11 +273,16 @@ export class VeDirectPort {
           return unreachable;
         }
       }
-      this.client.unitEnded();
+      this.client.unitEnded(unit.kind);
       if (unit.kind !== 'frame-error' && this.current.kind === 'stale') this.updateState();
     });
     this.client.on('reply', (reply) => this.onRegister(reply));
     this.client.on('async', (reply) => this.onRegister(reply));
+    this.client.on('hexLink', (carries) => {
+      if (!carries) this.log.warn(`${path}: this link carries no HEX (requests go unanswered while Text arrives); values come from Text only, requests fail with VE_NO_HEX`);
+      else this.log.info(`${path}: HEX answered again`);
+      this.updateState();
+    });
   }
 
   /** The state now (a stale port's `silentMs`, an error's `retryInMs` are as of now). */
@@ -285,6 +293,15 @@ export class VeDirectPort {
   /** The device behind the port: the current one, or the last one seen while reconnecting. */
   get identity(): DeviceIdentity | null {
     return this.device.identity ?? this.lastIdentity;
+  }
+
+  /**
+   * Whether HEX requests can be answered on this link: null until known, true once a reply
+   * came, false when requests go unanswered while Text arrives (then they fail with VE_NO_HEX).
+   * A bridge must not count on a charger behind a link that is false.
+   */
+  get carriesHex(): boolean | null {
+    return this.client.carriesHex;
   }
 
   get counters(): PortCounters {
@@ -309,6 +326,7 @@ export class VeDirectPort {
       asyncFrames: hex.asyncFrames,
       deviceErrors: hex.deviceErrors,
       queueFull: hex.queueFull,
+      noHex: hex.noHex,
       queueDepth: this.client.depth,
     };
   }
@@ -693,7 +711,7 @@ export class VeDirectPort {
           return { kind: 'connecting' };
         }
         if (silentMs > this.staleMs) return { kind: 'stale', identity, silentMs };
-        return { kind: 'connected', identity };
+        return { kind: 'connected', identity, noHex: this.client.carriesHex === false };
       }
       default: {
         const unreachable: never = conn;
@@ -715,6 +733,7 @@ function sameState(a: PortState, b: PortState): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'connected':
+      return a.identity === (b as typeof a).identity && a.noHex === (b as typeof a).noHex;
     case 'stale':
     case 'mismatch':
       return a.identity === (b as typeof a).identity;
@@ -726,7 +745,19 @@ function sameState(a: PortState, b: PortState): boolean {
   }
 }
 
-const REASON_KEYS: readonly LinkReasonKey[] = ['not-found', 'permission-denied', 'in-use', 'disconnected', 'no-data', 'bootloader', 'other'];
+const REASON_KEYS: readonly LinkReasonKey[] = [
+  'not-found',
+  'permission-denied',
+  'in-use',
+  'disconnected',
+  'no-data',
+  'bootloader',
+  'refused',
+  'unreachable',
+  'unknown-host',
+  'bad-path',
+  'other',
+];
 
 function reasonKeyOf(value: unknown): LinkReasonKey {
   return REASON_KEYS.find((k) => k === value) ?? 'other';

@@ -6,7 +6,8 @@
  * device again. A second, different owner of the same device gets VE_PORT_BUSY naming the
  * first, never a second opener fighting over the line. The same device reached through two
  * names (`/dev/serial/by-id/usb-VictronEnergy_BV_…` and `/dev/ttyUSB0`) is one device: paths
- * are compared after resolving symlinks.
+ * are compared by the key their scheme gives (serial: symlinks resolved; `tcp://`: host in
+ * lower case and port, so one relay has one owner).
  *
  * The same owner may acquire a path several times (each acquire needs a release); the port
  * closes when its last acquire is released, and `releasePort` resolves once it is closed. A
@@ -14,11 +15,11 @@
  * port opens as soon as the previous one has closed (a redeploy must not see "port in use").
  */
 
-import { realpathSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { VeError } from '../errors';
-import { isSimPath } from '../sim/binding';
 import { VeDirectPort, type VeDirectPortOptions } from './port';
+import { deviceKey } from './schemes';
+
+export { deviceKey } from './schemes';
 
 interface Entry {
   readonly key: string;
@@ -37,17 +38,6 @@ export interface RegisteredPort {
   readonly port: VeDirectPort;
 }
 
-/** The device a path names: symlinks resolved; `sim:` paths and missing paths as given. */
-export function deviceKey(path: string): string {
-  if (isSimPath(path)) return path;
-  try {
-    return realpathSync(path);
-  } catch {
-    // Unplugged right now: compare by the absolute name.
-    return resolvePath(path);
-  }
-}
-
 export class PortRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly closing = new Map<string, Promise<void>>();
@@ -64,7 +54,7 @@ export class PortRegistry {
     if (entry) {
       if (entry.owner !== owner) {
         const alias = entry.path !== path ? ` (as ${entry.path})` : '';
-        throw new VeError('VE_PORT_BUSY', `${path} is already used by ${entry.owner}${alias}: a serial port can have only one owner; share that one`, {
+        throw new VeError('VE_PORT_BUSY', `${path} is already used by ${entry.owner}${alias}: a port can have only one owner; share that one`, {
           path,
           owner: entry.owner,
           ownerPath: entry.path,

@@ -2,6 +2,7 @@
 
 export { SimSystem, type SimSystemOptions, type BatteryState, type ChargerLink, type NominalVoltage } from './battery-model';
 export { simBinding, createSimBinding, SimPortBinding, type SimBinding } from './binding';
+export { simScheme } from './scheme';
 export {
   SIM_DEVICES,
   createSimDevice,

@@ -1,6 +1,7 @@
 /**
  * Status badges, one vocabulary for every node (Node-RED status: fill × shape, text under
- * ~20 characters): grey ring connecting, green dot "<product> <serial>", yellow ring stale,
+ * ~20 characters): grey ring connecting, green dot "<product> <serial>", yellow dot "this link
+ * carries no HEX" (Text only: a receive-only relay or a Text-only device), yellow ring stale,
  * red ring error, red dot wrong device, grey dot stopped, blue dot request in flight.
  * Texts are message keys of the ve-direct-port catalogue, so every node shows the same words.
  */
@@ -21,6 +22,8 @@ export function portStatus(RED: NodeAPI, state: PortState): NodeStatus {
     case 'connecting':
       return { fill: 'grey', shape: 'ring', text: RED._(`${PORT_NS}.status.connecting`) };
     case 'connected': {
+      // Text flows, HEX requests cannot be answered: say why gets and sets fail.
+      if (state.noHex) return { fill: 'yellow', shape: 'dot', text: RED._(`${PORT_NS}.status.no-hex`) };
       const { product, serial } = state.identity;
       return { fill: 'green', shape: 'dot', text: shorten([product ?? RED._(`${PORT_NS}.status.unknown-device`), serial].filter(Boolean).join(' ')) };
     }

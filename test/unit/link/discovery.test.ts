@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { PortInfo } from '@serialport/bindings-interface';
 import { listPorts, UDEV_WARNING } from '../../../lib/link/discovery';
 import { PortRegistry } from '../../../lib/link/registry';
+import '../../../lib/sim/scheme';
 import { MemoryBinding, settle } from '../../helpers/memory-binding';
 
 const dir = mkdtempSync(join(tmpdir(), 've-discovery-'));
@@ -86,7 +87,7 @@ describe('listPorts', () => {
     const port = registry.acquire(VICTRON_BY_ID, 've-direct-port "Shunt" (n1)', { portFactory: binding.factory(), minGapMs: 0 });
     await settle();
     assert.equal(line.opens, 1);
-    const { ports } = await listPorts({ byIdDir, list: async () => [], registry, sim: false, probe: true, timeoutMs: 200, probeOptions: { portFactory: binding.factory() } });
+    const { ports } = await listPorts({ byIdDir, list: async () => [], registry, sim: false, probe: true, probeAll: true, timeoutMs: 200, probeOptions: { portFactory: binding.factory() } });
     const probed = ports.find((p) => p.path === VICTRON_BY_ID);
     assert.equal(probed?.owner, 've-direct-port "Shunt" (n1)');
     assert.equal(probed?.identity, null);
@@ -103,5 +104,39 @@ describe('listPorts', () => {
     const shunt = ports.find((p) => p.path === 'sim:smartshunt');
     assert.equal(shunt?.identity?.product, 'SmartShunt 500A/50mV');
     assert.match(shunt?.identity?.serial ?? '', /^HQ/);
+  });
+
+  it('probes by default only Victron cables, FT-X cables, named relays and sim devices: never /dev/ttyS0', async () => {
+    const binding = new MemoryBinding();
+    const ttyS0 = join(dev, 'ttyS0');
+    writeFileSync(ttyS0, '');
+    const lines = [ttyS0, join(dev, 'ttyACM0'), VICTRON_BY_ID, join(dev, 'ttyUSB0'), 'tcp://127.0.0.1:1'].map((p) => binding.line(p));
+    for (const line of lines) line.onWrite = () => undefined;
+    const list = async (): Promise<PortInfo[]> => [
+      info(ttyS0),
+      info(join(dev, 'ttyACM0'), { manufacturer: 'Arduino' }),
+      info(join(dev, 'ttyUSB0'), { manufacturer: 'FTDI', vendorId: '0403', productId: '6015' }),
+      info(join(dev, 'ttyUSB1'), { manufacturer: 'VictronEnergy BV', vendorId: '0403', productId: '6015' }),
+    ];
+    const probeOptions = { portFactory: binding.factory() };
+    const { ports } = await listPorts({ byIdDir, list, registry: new PortRegistry(), sim: false, probe: true, timeoutMs: 150, probeOptions, paths: ['tcp://127.0.0.1:1'] });
+    const [s0, acm, victron, ftdi, relay] = lines;
+    assert.equal(s0?.opens, 0, '/dev/ttyS0 (console, GPS) not opened');
+    assert.equal(acm?.opens, 0, 'an Arduino not opened');
+    assert.equal(victron?.opens, 1, 'the Victron cable probed');
+    assert.equal(ftdi?.opens, 1, 'the FT-X cable probed');
+    assert.equal(relay?.opens, 1, 'the relay the user named probed');
+    const skipped = ports.find((p) => p.device === ttyS0);
+    assert.equal(skipped?.identity, undefined);
+    assert.match(skipped?.probeSkipped ?? '', /not a Victron cable/);
+    const named = ports.find((p) => p.path === 'tcp://127.0.0.1:1');
+    assert.equal(named?.scheme, 'tcp');
+    assert.equal(named?.label, 'Network relay (tcp://127.0.0.1:1)');
+    assert.ok(ports.indexOf(named!) > ports.indexOf(skipped!), 'relays after serial ports');
+
+    const all = await listPorts({ byIdDir, list, registry: new PortRegistry(), sim: false, probe: true, probeAll: true, timeoutMs: 150, probeOptions });
+    assert.equal(s0?.opens, 1, 'asked for: every serial port probed');
+    assert.equal(all.ports.find((p) => p.device === ttyS0)?.probeSkipped, undefined);
+    rmSync(ttyS0);
   });
 });
