@@ -140,7 +140,7 @@ describe('ve-direct decode', () => {
   });
 
   it('every line is the JSON.stringify of its unit, with and without --decoded', async () => {
-    const file = capture('koestler-go-victron__registerapi-smartsolar-250-70-rx.bin');
+    const file = capture('pbg42-tasmota-ve-poc__bluesolar-75-15-text+hex.bin');
     for (const args of [['decode', file], ['decode', '--decoded', file]]) {
       const r = await runCliCaptured(args);
       const lines = r.stdout.split('\n').filter((l) => l !== '');
