@@ -20,7 +20,7 @@
  * Pure: no I/O, no timers. Output depends only on the bytes, never on how they were chunked.
  */
 
-import { decodeFrameBody, hexDigitValue, MAX_BODY_DIGITS, type HexFrame } from './hex-codec';
+import { MAX_BODY_DIGITS, toUpperHex, type HexFrame } from './hex-codec';
 
 export type FrameErrorKind = 'text-checksum' | 'text-framing' | 'hex-checksum' | 'hex-framing';
 
@@ -39,6 +39,26 @@ export interface HexFrameEvent {
   readonly frame: HexFrame;
   /** The frame as received, `:` included, terminator excluded, digits uppercased. */
   readonly text: string;
+}
+
+/**
+ * A received frame. Its text is only built when asked for: most consumers read the payload,
+ * and the text of every frame would cost a string per frame on a busy link.
+ */
+class ReceivedHexFrame implements HexFrameEvent {
+  readonly kind = 'hex-frame';
+  readonly frame: HexFrame;
+  /** The checksum byte as received, to give back the frame's exact digits. */
+  private readonly checksum: number;
+
+  constructor(command: number, payload: Uint8Array, checksum: number) {
+    this.frame = { command, payload };
+    this.checksum = checksum;
+  }
+
+  get text(): string {
+    return ':' + HEX_DIGITS[this.frame.command]! + toUpperHex(this.frame.payload) + toUpperHex([this.checksum]);
+  }
 }
 
 export interface FrameErrorEvent {
@@ -69,6 +89,14 @@ const LF = 0x0a;
 const TAB = 0x09;
 const COLON = 0x3a;
 const CHECKSUM_LABEL = 'Checksum';
+const HEX_DIGITS = '0123456789ABCDEF';
+
+/** Value of each byte as a hex digit (either case), −1 for the others: one lookup per byte. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE[HEX_DIGITS.charCodeAt(i)] = i;
+  HEX_VALUE[HEX_DIGITS.toLowerCase().charCodeAt(i)] = i;
+}
 
 const enum State {
   /** Between blocks: waiting for the `\r` that starts one. */
@@ -117,8 +145,14 @@ export class Framer {
 
   private inHex = false;
   private hexCr = false;
-  private readonly hexDigits = Buffer.alloc(MAX_BODY_DIGITS);
+  /** Digits of the frame in progress (the command nibble included), counted, not stored. */
   private hexLength = 0;
+  private hexCommand = 0;
+  /** The high nibble of a byte whose low nibble has not arrived yet. */
+  private hexHigh = 0;
+  /** Bytes after the command nibble (payload, then the checksum byte), decoded as they come. */
+  private readonly hexBytes = new Uint8Array(MAX_BODY_DIGITS >> 1);
+  private hexSum = 0;
 
   private out: FramerEvent[] = [];
 
@@ -324,7 +358,25 @@ export class Framer {
       this.textByte(b);
       return;
     }
-    if (b === LF) {
+    const digit = HEX_VALUE[b]!;
+    if (digit >= 0) {
+      if (this.hexLength === MAX_BODY_DIGITS) {
+        this.abortHex('frame too long');
+        this.textByte(b);
+        return;
+      }
+      const at = this.hexLength++;
+      if (at === 0) {
+        this.hexCommand = digit;
+        this.hexSum = digit;
+      } else if ((at & 1) === 1) {
+        this.hexHigh = digit << 4;
+      } else {
+        const byte = this.hexHigh | digit;
+        this.hexBytes[(at >> 1) - 1] = byte;
+        this.hexSum += byte;
+      }
+    } else if (b === LF) {
       this.endHex();
     } else if (b === CR) {
       // Devices end frames with `\n` alone; tolerate a host-style `\r\n`.
@@ -333,29 +385,34 @@ export class Framer {
       // A new frame began before this one ended: this one was truncated.
       this.hexError('hex-framing', 'frame cut by a new ":"');
       this.startHex();
-    } else if (hexDigitValue(b) < 0) {
+    } else {
       // A corrupted terminator (seen in the field: 0xFE for \n) or Text resuming mid-frame.
       this.abortHex('non-hex byte in frame');
       this.textByte(b);
-    } else if (this.hexLength === MAX_BODY_DIGITS) {
-      this.abortHex('frame too long');
-      this.textByte(b);
-    } else {
-      this.hexDigits[this.hexLength++] = b >= 0x61 ? b - 0x20 : b;
     }
   }
 
+  /** Checks as decodeFrameBody does, on the digits already decoded, with the same details. */
   private endHex(): void {
     this.inHex = false;
-    const body = latin1(this.hexDigits, this.hexLength);
-    const result = decodeFrameBody(body);
-    if (result.ok) {
-      this.stats.hexFrames++;
-      if (this.state === State.Idle && this.sync !== Sync.Lost) this.sync = Sync.Synced;
-      this.out.push({ kind: 'hex-frame', frame: result.frame, text: ':' + body });
-    } else {
-      this.hexError(result.error, result.detail);
+    const n = this.hexLength;
+    if (n < 3) {
+      this.hexError('hex-framing', `frame too short (${n} digits)`);
+      return;
     }
+    if (n % 2 === 0) {
+      this.hexError('hex-framing', `even number of digits (${n})`);
+      return;
+    }
+    const sum = this.hexSum & 0xff;
+    if (sum !== 0x55) {
+      this.hexError('hex-checksum', `sum is 0x${toUpperHex([sum])}, not 0x55`);
+      return;
+    }
+    const bytes = (n - 1) >> 1;
+    this.stats.hexFrames++;
+    if (this.state === State.Idle && this.sync !== Sync.Lost) this.sync = Sync.Synced;
+    this.out.push(new ReceivedHexFrame(this.hexCommand, this.hexBytes.slice(0, bytes - 1), this.hexBytes[bytes - 1]!));
   }
 
   private abortHex(detail: string): void {
@@ -380,6 +437,27 @@ export class Framer {
   }
 }
 
+/**
+ * The bytes as a latin1 string. Most Text values are a few digits: for those a direct
+ * String.fromCharCode is faster than a call into Buffer.
+ */
 function latin1(bytes: Buffer, length: number): string {
-  return bytes.toString('latin1', 0, length);
+  switch (length) {
+    case 0:
+      return '';
+    case 1:
+      return String.fromCharCode(bytes[0]!);
+    case 2:
+      return String.fromCharCode(bytes[0]!, bytes[1]!);
+    case 3:
+      return String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!);
+    case 4:
+      return String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
+    case 5:
+      return String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!, bytes[4]!);
+    case 6:
+      return String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!, bytes[4]!, bytes[5]!);
+    default:
+      return bytes.toString('latin1', 0, length);
+  }
 }

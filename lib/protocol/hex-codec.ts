@@ -74,13 +74,13 @@ export function hexChecksum(command: number, payload: ArrayLike<number>): number
   return (0x55 - sum) & 0xff;
 }
 
+/** The two uppercase digits of each byte value, so printing a byte is one lookup. */
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 0xf]!);
+
 /** Two uppercase hex digits per byte. */
 export function toUpperHex(bytes: ArrayLike<number>): string {
   let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] ?? 0;
-    out += HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 0xf]!;
-  }
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[(bytes[i] ?? 0) & 0xff]!;
   return out;
 }
 

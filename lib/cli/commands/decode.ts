@@ -5,13 +5,14 @@
 
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { Framer, FRAME_ERROR_KINDS, type FramerEvent } from '../../protocol/framer';
 import { interpretResponse, toUpperHex, FRAME_ERROR_CODE } from '../../protocol/hex-codec';
 import { findRegister, formatRegisterId } from '../../protocol/catalog/registers';
 import { findProduct } from '../../protocol/catalog/products';
 import { decodeRegisterValue, decodeTextBlock } from '../../protocol/value-codec';
-import { UsageError, writeJsonLine, type CliCommand, type CliIo } from '../command';
+import { isVeError } from '../../errors';
+import { UsageError, type CliCommand, type CliIo } from '../command';
 
 const HELP = `Usage: ve-direct decode [FILE] [--decoded] [--stats]
 
@@ -37,7 +38,10 @@ Output, one line per unit, in the order received:
       sent (little-endian).
   {"type":"error","error":"text-checksum","detail":"..."}
       a unit that was rejected and dropped: text-checksum, text-framing (a broken block,
-      e.g. a corrupted record or a HEX frame broken inside it), hex-checksum, hex-framing.
+      e.g. a corrupted record or a HEX frame broken inside it), hex-checksum, hex-framing;
+      with --decoded also hex-value: a valid frame whose value does not fit its register
+      (e.g. 6 bytes for a 4-byte register), printed with its "register" and "data".
+Decoding always goes on with the rest of the input.
 A block cut off at the end of the input is not reported. The first block of a dump usually
 fails: recording started in the middle of it.
 
@@ -48,6 +52,9 @@ Options:
   -h, --help  show this help
 
 Exit status: 0 at the end of the input, 1 when the input cannot be read, 2 on usage errors.`;
+
+/** The error kind of a valid frame whose value cannot be decoded (with --decoded). */
+const VALUE_ERROR = 'hex-value';
 
 export interface DecodeOptions {
   readonly decoded: boolean;
@@ -82,11 +89,28 @@ function hexToJson(event: Extract<FramerEvent, { kind: 'hex-frame' }>, options: 
     case 'async': {
       out.register = formatRegisterId(response.register);
       out.flags = response.flags;
-      out.value = toUpperHex(response.value);
+      // The value bytes follow the id and flags: their digits are the tail of "data".
+      out.value = (out.data as string).slice(6);
       if (options.decoded) {
         const def = findRegister(response.register);
         if (def) out.name = def.name;
-        if (response.flags === 0 || response.value.length > 0) out.decoded = decodeRegisterValue(def, response.value);
+        if (response.flags === 0 || response.value.length > 0) {
+          try {
+            out.decoded = decodeRegisterValue(def, response.value);
+          } catch (err) {
+            // A valid frame whose value does not fit the register (6 bytes for an sn32): say so
+            // and go on with the rest of the input.
+            if (!isVeError(err)) throw err;
+            const name = def ? ` (${def.name})` : '';
+            return {
+              type: 'error',
+              error: VALUE_ERROR,
+              detail: `value of ${out.register as string}${name} cannot be decoded: ${err.message}`,
+              register: out.register,
+              data: out.data,
+            };
+          }
+        }
       }
       break;
     }
@@ -111,14 +135,59 @@ function hexToJson(event: Extract<FramerEvent, { kind: 'hex-frame' }>, options: 
   return out;
 }
 
+/**
+ * One unit as a JSON line, exactly as JSON.stringify writes it. Without --decoded, a HEX unit
+ * holds only numbers and hex digits (hexToJson adds names and texts only when decoding), and
+ * HEX units make up most units on a busy link: those are written directly, several times
+ * faster than the generic serializer.
+ */
+function unitLine(unit: Record<string, unknown>, decoded: boolean): string {
+  if (!decoded && unit.type === 'hex') {
+    let line = `{"type":"hex","command":${unit.command as number},"data":"${unit.data as string}"`;
+    if (unit.register !== undefined) line += `,"register":"${unit.register as string}","flags":${unit.flags as number},"value":"${unit.value as string}"`;
+    return line + '}\n';
+  }
+  return JSON.stringify(unit) + '\n';
+}
+
+/** Resolves when `out` can take more, or when waiting no longer makes sense (closed, interrupted). */
+function drained(out: Writable, interrupted: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+    void interrupted.then(done);
+  });
+}
+
 async function decodeStream(input: Readable, io: CliIo, options: DecodeOptions & { stats: boolean }): Promise<number> {
   const framer = new Framer();
+  let valueErrors = 0;
+  let stopped = false;
   // A live device never ends: stop reading on Ctrl-C and still print the counters.
-  void io.interrupted.then(() => input.destroy());
+  void io.interrupted.then(() => {
+    stopped = true;
+    input.destroy();
+  });
   try {
     for await (const chunk of input) {
       const bytes: Uint8Array = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : (chunk as Uint8Array);
-      for (const event of framer.push(bytes)) writeJsonLine(io.stdout, eventToJson(event, options));
+      // One write per chunk read, not one per unit.
+      let text = '';
+      for (const event of framer.push(bytes)) {
+        const unit = eventToJson(event, options);
+        if (unit.type === 'error' && unit.error === VALUE_ERROR) valueErrors++;
+        text += unitLine(unit, options.decoded);
+      }
+      // A reader slower than the input (a pager, `| jq` on a big dump) must not make the
+      // output pile up in memory: stop reading until it has caught up.
+      if (text !== '' && !io.stdout.write(text) && !stopped) await drained(io.stdout, io.interrupted);
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return 0;
@@ -128,8 +197,9 @@ async function decodeStream(input: Readable, io: CliIo, options: DecodeOptions &
   if (options.stats) {
     const { stats } = framer;
     const rejects = FRAME_ERROR_KINDS.map((k) => `${k} ${stats.errors[k]}`).join(', ');
+    const values = options.decoded ? `; values that could not be decoded: ${valueErrors}` : '';
     io.stderr.write(
-      `${stats.bytes} bytes: ${stats.textBlocks} Text blocks, ${stats.hexFrames} HEX frames; rejected: ${rejects}; skipped bytes: ${stats.skippedBytes}\n`,
+      `${stats.bytes} bytes: ${stats.textBlocks} Text blocks, ${stats.hexFrames} HEX frames; rejected: ${rejects}; skipped bytes: ${stats.skippedBytes}${values}\n`,
     );
   }
   return 0;

@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { runCli } from '../../../lib/cli/main';
 import { runCliCaptured } from '../../helpers/cli';
 import { CAPTURES_DIR } from '../../helpers/captures';
 import { textBlock } from '../../helpers/wire';
@@ -79,5 +81,71 @@ describe('ve-direct decode', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     assert.equal(lines.length, 10);
     assert.ok(lines.every((l) => l.type === 'text'));
+  });
+
+  it('a valid frame whose value does not fit its register becomes an error unit, and decoding goes on', async () => {
+    // 0x2013 is a 4-byte register; this async frame carries 6 value bytes (its checksum holds).
+    const stdin = Buffer.concat([Buffer.from(':A132000FFFFFF7F9CA060\n'), textBlock({ PID: '0xA060', V: '13260' }), Buffer.from(':78DED006D0A5D\n')]);
+    const r = await runCliCaptured(['decode', '--decoded', '--stats'], { stdin });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.lines.length, 3);
+    assert.equal(r.lines[0]!.type, 'error');
+    assert.equal(r.lines[0]!.error, 'hex-value');
+    assert.equal(r.lines[0]!.register, '0x2013');
+    assert.equal(r.lines[0]!.data, '132000FFFFFF7F9CA0');
+    assert.match(r.lines[0]!.detail as string, /0x2013 \(totalChargeCurrent\).*6/);
+    assert.equal((r.lines[1]!.fields as Record<string, string>).V, '13260');
+    assert.equal((r.lines[2]!.decoded as { value: unknown }).value, 26.69);
+    assert.match(r.stderr, /values that could not be decoded: 1/);
+    // Without --decoded nothing is decoded: the frame is printed with its bytes as sent.
+    const raw = await runCliCaptured(['decode'], { stdin });
+    assert.deepEqual(raw.lines[0], { type: 'hex', command: 10, data: '132000FFFFFF7F9CA0', register: '0x2013', flags: 0, value: 'FFFFFF7F9CA0' });
+  });
+
+  it('stops reading while the output is not taken, and writes one batch per chunk read', async () => {
+    const block = textBlock({ PID: '0xA389', V: '12800', I: '-1500', SOC: '815' });
+    const unitsPerChunk = 50;
+    const totalChunks = 400;
+    let chunksRead = 0;
+    const stdin = new Readable({
+      highWaterMark: 1024,
+      read() {
+        chunksRead++;
+        this.push(chunksRead > totalChunks ? null : Buffer.concat(Array.from({ length: unitsPerChunk }, () => block)));
+      },
+    });
+    // A reader that takes nothing until released, as a pager or a stalled pipe.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const written: string[] = [];
+    const stdout = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk.toString('utf8'));
+        void released.then(() => callback());
+      },
+    });
+    const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+    const run = runCli(['decode'], { stdin, stdout, stderr, env: {}, interrupted: new Promise<void>(() => undefined) });
+    // Let the command run as far as it can on its own.
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(chunksRead < 10, `input paused while the output waits (read ${chunksRead} of ${totalChunks} chunks)`);
+    release();
+    assert.equal(await run, 0);
+    const lines = written.join('').split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, unitsPerChunk * totalChunks);
+    assert.deepEqual(JSON.parse(lines.at(-1)!), { type: 'text', fields: { PID: '0xA389', V: '12800', I: '-1500', SOC: '815' } });
+    // The input stream may hand over two buffered chunks at once: at most one write per read.
+    assert.ok(written.length <= totalChunks, `${written.length} writes for ${totalChunks} chunks of ${unitsPerChunk} units`);
+  });
+
+  it('every line is the JSON.stringify of its unit, with and without --decoded', async () => {
+    const file = capture('pbg42-tasmota-ve-poc__bluesolar-75-15-text+hex.bin');
+    for (const args of [['decode', file], ['decode', '--decoded', file]]) {
+      const r = await runCliCaptured(args);
+      const lines = r.stdout.split('\n').filter((l) => l !== '');
+      assert.ok(lines.filter((l) => l.includes('"type":"hex"')).length > 10);
+      for (const line of lines) assert.equal(JSON.stringify(JSON.parse(line)), line);
+    }
   });
 });
