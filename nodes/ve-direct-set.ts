@@ -15,14 +15,15 @@ import { prepareWrite } from '../lib/link/write-guard';
 import { formatRegisterId } from '../lib/protocol/catalog/registers';
 import type { RegisterDef } from '../lib/protocol/catalog/types';
 import { decodeRegisterValue } from '../lib/protocol/value-codec';
-import { RequestBadge } from './lib/badge';
+import { Badge } from './lib/badge';
 import { nodeError, noPortError, ownError, type ErrorParams } from './lib/errors';
 import { FlashWriteLog, flashWriteLog } from './lib/flash-log';
 import { handleInput } from './lib/input';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
 import { named, type NamedRegister } from './lib/registers';
 import { flagSetting, secondsSetting } from './lib/settings';
-import { noPortStatus } from './lib/status';
+import { PORT_NS } from './lib/status';
+import { valueText } from './lib/value-text';
 import type { PortConfigNode, PortUser } from './lib/types';
 
 const TYPE = 've-direct-set';
@@ -136,9 +137,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
     const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    const port = portNode ? portNode.register(node) : null;
-    if (!portNode) node.status(noPortStatus(RED));
-    const badge = new RequestBadge(RED, node, portNode);
+    const { badge, port } = Badge.attach(RED, node, portNode);
     const configuredRegister = (config.register ?? '').trim();
     const valueType = config.valueType || 'msg';
     const valueSetting = config.value ?? (valueType === 'msg' ? 'payload' : '');
@@ -294,7 +293,12 @@ export = function (RED: NodeAPI): void {
       }
       let outcome: Outcome;
       try {
-        outcome = await badge.run(RED._(`${TYPE}.status.writing`, { what: register.label }), () => write(p, def, value, bytes, register));
+        outcome = await badge.run(
+          RED._(`${TYPE}.status.writing`, { what: register.label }),
+          () => write(p, def, value, bytes, register),
+          // What the device now holds, as its echo says.
+          (o) => RED._(`${PORT_NS}.status.${o.written ? 'wrote' : 'unchanged'}`, { value: valueText((o.reading ?? readingOf(def, bytes)).value, def.unit, (o.reading ?? readingOf(def, bytes)).text) }),
+        );
       } catch (err) {
         throw nodeError(RED, TYPE, err, register.display, TEXTS, params);
       }
