@@ -74,6 +74,8 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     const page = editor.page;
     const category = page.locator('#red-ui-palette-container-Victron_VE_Direct');
     await category.scrollIntoViewIfNeeded();
+    // Node-RED makes an id of the category (the dot becomes "_"); the label keeps the dot.
+    assert.equal((await category.locator('.red-ui-palette-header span').innerText()).trim(), 'Victron VE.Direct');
     for (const [type, label] of Object.entries(PALETTE)) {
       const entry = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
       assert.equal(await entry.count(), 1, `${type} in the Victron VE.Direct category`);
