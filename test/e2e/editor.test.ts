@@ -119,6 +119,8 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
       await editor.importExample(MODULE, name);
       const expected = example(name);
       const tab = await editor.tabByLabel(expected.label);
+      // The editor shows the example, not the tab that was open before the import.
+      await editor.page.waitForFunction((id) => (globalThis as unknown as { RED: { workspaces: { active(): string } } }).RED.workspaces.active() === id, tab.id);
       const nodes = await editor.nodes();
       assert.equal(nodes.filter((n) => n.z === tab.id).length, expected.nodes, `${name}: its nodes on its tab`);
       assert.equal(nodes.length - before, expected.nodes, `${name}: nothing else added`);
