@@ -11,13 +11,13 @@ import type { CachedReading, RegisterReading } from '../lib/link/device';
 import type { VeDirectPort } from '../lib/link/port';
 import type { FirmwareVersion } from '../lib/protocol/hex-codec';
 import { formatProductId, productName } from '../lib/protocol/catalog/products';
-import { RequestBadge } from './lib/badge';
+import { Badge } from './lib/badge';
 import { nodeError, noPortError, ownError } from './lib/errors';
 import { handleInput } from './lib/input';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta, type ValueSource } from './lib/message';
 import { named, registerList, type NamedRegister } from './lib/registers';
 import { secondsSetting } from './lib/settings';
-import { noPortStatus } from './lib/status';
+import { valuesText } from './lib/value-text';
 import type { PortConfigNode, PortUser } from './lib/types';
 
 const TYPE = 've-direct-get';
@@ -91,9 +91,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
     const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    const port = portNode ? portNode.register(node) : null;
-    if (!portNode) node.status(noPortStatus(RED));
-    const badge = new RequestBadge(RED, node, portNode);
+    const { badge, port } = Badge.attach(RED, node, portNode);
     const read: ReadOut = isReadOut(config.read) ? config.read : 'register';
     const configured = registerList(config.registers ?? '') ?? [];
     const cacheMaxAgeMs = secondsSetting(config.cacheMaxAge, 0);
@@ -156,7 +154,7 @@ export = function (RED: NodeAPI): void {
           }
         }
         return out;
-      });
+      }, (out) => valuesText(out.map(([, a]) => ({ value: a.reading.value, unit: a.reading.unit, ...(a.reading.text !== undefined ? { text: a.reading.text } : {}) }))));
       const device = deviceInfo(p.identity);
       const now = Date.now();
       const [single] = answers;
@@ -188,19 +186,19 @@ export = function (RED: NodeAPI): void {
       try {
         switch (what) {
           case 'ping': {
-            const fw = await badge.run(label, () => p.ping());
+            const fw = await badge.run(label, () => p.ping(), (v) => v.text);
             msg.payload = fw.text;
             msg.vedirect = firmwareMeta(p, fw);
             break;
           }
           case 'firmware': {
-            const fw = await badge.run(label, () => p.appVersion());
+            const fw = await badge.run(label, () => p.appVersion(), (v) => v.text);
             msg.payload = fw.text;
             msg.vedirect = firmwareMeta(p, fw);
             break;
           }
           case 'productId': {
-            const id = await badge.run(label, () => p.productId());
+            const id = await badge.run(label, () => p.productId(), formatProductId);
             msg.payload = id;
             msg.vedirect = { raw: formatProductId(id), text: productName(id), device: deviceInfo(p.identity), source: 'get' };
             break;

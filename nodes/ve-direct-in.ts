@@ -1,18 +1,24 @@
 /**
- * `ve-direct-in`: sends the device's Text data — one message per completed cycle (blocks
- * merged, decoded with units, raw values alongside) — every cycle, only when a value changed,
- * or at most every N seconds (the latest). Optionally also each asynchronous HEX register
- * update, and one `payload: null` message when the device goes stale. No input.
+ * `ve-direct-in`: sends the device's Text data as it arrives — the whole decoded cycle (blocks
+ * merged, units and raw values alongside), or only the measurements the user picked: one as a
+ * plain `msg.payload` number with its name as topic, several as an object. Every cycle, only
+ * when a sent value changed, or at most every N seconds (the latest). Optionally also each
+ * asynchronous HEX register update, and one `payload: null` message when the device goes
+ * stale. The badge shows the values (the picked ones, or the device's headline values). No input.
  */
 
 import type { NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { Request, Response } from 'express';
 import type { RegisterReading, TextSnapshotReading } from '../lib/link/device';
 import type { PortCounters, PortState, VeDirectPort } from '../lib/link/port';
 import type { Remover } from '../lib/link/listeners';
+import { formatProductId } from '../lib/protocol/catalog/products';
+import { TEXT_FIELDS } from '../lib/protocol/catalog/text-fields';
+import { Badge } from './lib/badge';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
 import { flagSetting, secondsSetting } from './lib/settings';
-import { noPortStatus } from './lib/status';
 import type { PortConfigNode, PortUser } from './lib/types';
+import { valuesText, type ShownValue } from './lib/value-text';
 
 const TYPE = 've-direct-in';
 
@@ -24,9 +30,15 @@ function isMode(value: unknown): value is Mode {
 }
 const DEFAULT_INTERVAL_S = 10;
 
+/** What the badge shows when no measurement is picked: the first three the device sends. */
+const HEADLINE = ['batteryVoltage', 'stateOfCharge', 'batteryCurrent', 'panelPower', 'acOutputVoltage', 'acOutputApparentPower'];
+const HEADLINE_COUNT = 3;
+
 /** The editor's saved fields. */
 interface InNodeDef extends NodeDef {
   port: string;
+  /** Picked measurements, by name ("batteryVoltage, stateOfCharge"); blank: the whole cycle. */
+  fields?: string;
   mode?: Mode;
   /** For `interval`: at most one message per this many seconds. */
   interval?: string | number;
@@ -38,9 +50,9 @@ interface InNodeDef extends NodeDef {
   counters?: boolean | string;
 }
 
-type Value = number | string | boolean | null;
+type Value = ShownValue;
 
-/** `msg.vedirect` of a snapshot. */
+/** `msg.vedirect` of a cycle. */
 interface SnapshotMeta {
   readonly device: DeviceInfo | null;
   /** name → unit ("V", "A", "" for none). */
@@ -59,6 +71,19 @@ interface SnapshotMeta {
   readonly counters?: PortCounters;
 }
 
+/** `msg.vedirect` of one picked measurement. */
+interface MeasurementMeta {
+  readonly device: DeviceInfo | null;
+  readonly unit: string;
+  readonly label: string;
+  readonly raw: string;
+  readonly text?: string;
+  readonly ageMs: number;
+  readonly receivedAt: number;
+  readonly source: 'text';
+  readonly counters?: PortCounters;
+}
+
 /** `msg.vedirect` of the stale message. */
 interface StaleMeta {
   readonly stale: true;
@@ -71,12 +96,30 @@ interface StaleMeta {
 interface InOutput extends NodeMessage {
   payload: Record<string, Value> | Value;
   topic: string;
-  vedirect: SnapshotMeta | StaleMeta | (RegisterMeta & { device: DeviceInfo | null });
+  vedirect: SnapshotMeta | MeasurementMeta | StaleMeta | (RegisterMeta & { device: DeviceInfo | null });
 }
 
-/** A stable text of the decoded values, for "did anything change". */
-function valuesKey(values: Record<string, Value>): string {
-  return JSON.stringify(Object.keys(values).sort().map((k) => [k, values[k]]));
+/** The picked measurement names, in the user's order, without repeats. */
+function pickedFields(text: string | undefined): string[] {
+  const names = (text ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return [...new Set(names)];
+}
+
+/** A stable text of the sent values, for "did anything change". */
+function valuesKey(payload: Record<string, Value> | Value): string {
+  if (payload === null || typeof payload !== 'object') return JSON.stringify(payload);
+  return JSON.stringify(Object.keys(payload).sort().map((k) => [k, payload[k]]));
+}
+
+type SnapshotValue = TextSnapshotReading['values'][string];
+
+/** A value as a message carries it: product ids as Victron writes them ("0xA389"). */
+function published(name: string, v: SnapshotValue): Value {
+  if (name === 'productId' && typeof v.value === 'number') return formatProductId(v.value);
+  return v.value;
 }
 
 export = function (RED: NodeAPI): void {
@@ -85,8 +128,8 @@ export = function (RED: NodeAPI): void {
     const node = this;
     // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
     const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    const port = portNode ? portNode.register(node) : null;
-    if (!portNode) node.status(noPortStatus(RED));
+    const { badge, port } = Badge.attach(RED, node, portNode);
+    const picked = pickedFields(config.fields);
     const mode: Mode = isMode(config.mode) ? config.mode : 'every';
     const intervalMs = Math.max(1, secondsSetting(config.interval, DEFAULT_INTERVAL_S));
     const asyncUpdates = flagSetting(config.asyncUpdates);
@@ -100,22 +143,28 @@ export = function (RED: NodeAPI): void {
     let lastSentAt = -Infinity;
     let pending: InOutput | null = null;
     let timer: NodeJS.Timeout | undefined;
+    /** Picked names the device has not sent in a whole cycle; warned about once each. */
+    const warnedMissing = new Set<string>();
 
     function topicOf(p: VeDirectPort): string {
       return p.identity?.serial ?? p.path;
     }
 
-    function snapshotMessage(p: VeDirectPort, s: TextSnapshotReading): InOutput & { payload: Record<string, Value> } {
+    function wholeCycle(p: VeDirectPort, s: TextSnapshotReading): InOutput {
       const payload: Record<string, Value> = {};
       const units: Record<string, string> = {};
       const labels: Record<string, string> = {};
       const texts: Record<string, string> = {};
       const ages: Record<string, number> = {};
       for (const [name, v] of Object.entries(s.values)) {
-        payload[name] = v.value;
+        payload[name] = published(name, v);
         units[name] = v.unit;
         labels[name] = v.label;
-        if (v.text !== undefined && v.text !== '') texts[name] = v.text;
+        if (v.text !== undefined && v.text !== '') {
+          texts[name] = v.text;
+          // The meaning beside the code: deviceState 3, deviceStateText "Bulk".
+          payload[`${name}Text`] = v.text;
+        }
         ages[name] = Math.max(0, Math.round(v.ageMs));
       }
       return {
@@ -135,6 +184,68 @@ export = function (RED: NodeAPI): void {
       };
     }
 
+    /** The picked measurements of a cycle; null when the device sent none of them. */
+    function measurements(p: VeDirectPort, s: TextSnapshotReading): InOutput | null {
+      const present = picked.filter((name) => s.values[name] !== undefined);
+      for (const name of picked) {
+        if (present.includes(name) || warnedMissing.has(name)) continue;
+        warnedMissing.add(name);
+        node.warn(RED._(`${TYPE}.errors.field-missing`, { name, device: p.identity?.product ?? p.path }));
+      }
+      const [only] = present;
+      if (only === undefined) return null;
+      if (picked.length === 1) {
+        const v = s.values[only]!;
+        return {
+          payload: published(only, v),
+          topic: only,
+          vedirect: {
+            device: deviceInfo(p.identity),
+            unit: v.unit,
+            label: v.label,
+            raw: s.fields[v.label] ?? '',
+            ...(v.text !== undefined && v.text !== '' ? { text: v.text } : {}),
+            ageMs: Math.max(0, Math.round(v.ageMs)),
+            receivedAt: Date.now(),
+            source: 'text',
+            ...(withCounters ? { counters: p.counters } : {}),
+          },
+        };
+      }
+      const whole = wholeCycle(p, s);
+      const all = whole.payload as Record<string, Value>;
+      const meta = whole.vedirect as SnapshotMeta;
+      const pick = <T>(record: Record<string, T>): Record<string, T> => Object.fromEntries(present.filter((n) => n in record).map((n) => [n, record[n]!]));
+      const payload: Record<string, Value> = {};
+      for (const name of present) {
+        payload[name] = all[name] ?? null;
+        if (meta.texts[name] !== undefined) payload[`${name}Text`] = meta.texts[name];
+      }
+      const labels = pick(meta.labels);
+      return {
+        payload,
+        topic: topicOf(p),
+        vedirect: {
+          ...meta,
+          units: pick(meta.units),
+          labels,
+          texts: pick(meta.texts),
+          ages: pick(meta.ages),
+          raw: Object.fromEntries(Object.values(labels).map((label) => [label, s.fields[label] ?? ''])),
+        },
+      };
+    }
+
+    /** The values on the badge: the picked ones, else the device's headline values. */
+    function showValues(s: TextSnapshotReading): void {
+      const names = picked.length > 0 ? picked : HEADLINE.filter((n) => s.values[n] !== undefined).slice(0, HEADLINE_COUNT);
+      const shown = names.flatMap((n) => {
+        const v = s.values[n];
+        return v ? [{ value: published(n, v), unit: v.unit, ...(v.text !== undefined && v.text !== '' ? { text: v.text } : {}) }] : [];
+      });
+      badge.show(shown.length > 0 ? { text: valuesText(shown) } : null);
+    }
+
     function emit(msg: InOutput): void {
       lastSentAt = Date.now();
       node.send(msg);
@@ -147,8 +258,10 @@ export = function (RED: NodeAPI): void {
     }
 
     function onSnapshot(p: VeDirectPort, s: TextSnapshotReading): void {
+      showValues(s);
+      const msg = picked.length > 0 ? measurements(p, s) : wholeCycle(p, s);
+      if (msg === null) return;
       live = true;
-      const msg = snapshotMessage(p, s);
       switch (mode) {
         case 'every':
           emit(msg);
@@ -191,14 +304,15 @@ export = function (RED: NodeAPI): void {
 
     function onState(p: VeDirectPort, s: PortState): void {
       if (s.kind !== 'stale' && s.kind !== 'error') return;
-      // A value held back for the interval would be old news now.
+      // A value held back for the interval would be old news now; so are the badge's values.
       cancelPending();
+      badge.show(null);
       lastKey = '';
       if (!staleMessage || !live) return;
       live = false;
       node.send({
         payload: null,
-        topic: topicOf(p),
+        topic: picked.length === 1 ? picked[0]! : topicOf(p),
         vedirect: { stale: true, device: deviceInfo(p.identity), state: s.kind, ...(s.kind === 'stale' ? { silentMs: Math.round(s.silentMs) } : {}) },
       } satisfies InOutput);
     }
@@ -214,6 +328,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       for (const remove of removers.splice(0)) remove();
       cancelPending();
+      badge.close();
       portNode?.deregister(node);
       done();
     });
@@ -221,4 +336,32 @@ export = function (RED: NodeAPI): void {
 
   // The typings want a constructor of plain nodes; this one's `this` is a port user.
   RED.nodes.registerType(TYPE, VeDirectInNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+
+  // The measurements the editor's picker offers: what the device behind a deployed port sends
+  // now (with its current values), else the catalogue's fields for a family, or all of them.
+  RED.httpAdmin.get('/ve-direct/text-fields', RED.auth.needsPermission('ve-direct.read'), (req: Request, res: Response) => {
+    let family = typeof req.query.family === 'string' && req.query.family !== '' ? req.query.family : null;
+    let device: DeviceInfo | null = null;
+    let current: TextSnapshotReading | null = null;
+    if (typeof req.query.port === 'string') {
+      const portNode = RED.nodes.getNode(req.query.port) as PortConfigNode | null;
+      const port = portNode && 'portStatus' in portNode ? portNode.port : null;
+      if (port?.identity) {
+        device = deviceInfo(port.identity);
+        family ??= port.identity.family ?? null;
+        current = port.snapshot();
+      }
+    }
+    const fields = TEXT_FIELDS.filter((f) => (current ? current.values[f.name] !== undefined : family === null || f.families.some((x) => x === family))).map((f) => {
+      const v = current?.values[f.name];
+      return {
+        name: f.name,
+        label: f.label,
+        description: f.description,
+        unit: f.unit ?? '',
+        ...(v ? { value: published(f.name, v), ...(v.text ? { text: v.text } : {}) } : {}),
+      };
+    });
+    res.json({ family, device, live: current !== null, fields });
+  });
 };

@@ -14,13 +14,14 @@ import type { RegisterReading } from '../lib/link/device';
 import type { VeDirectPort, WriteResult } from '../lib/link/port';
 import { formatRegisterId } from '../lib/protocol/catalog/registers';
 import type { RegisterDef } from '../lib/protocol/catalog/types';
-import { RequestBadge } from './lib/badge';
+import { Badge } from './lib/badge';
 import { nodeError, noPortError, ownError, type ErrorParams } from './lib/errors';
 import { handleInput } from './lib/input';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
 import { named, type NamedRegister } from './lib/registers';
 import { flagSetting, secondsSetting } from './lib/settings';
-import { noPortStatus } from './lib/status';
+import { PORT_NS } from './lib/status';
+import { valueText } from './lib/value-text';
 import type { PortConfigNode, PortUser } from './lib/types';
 
 const TYPE = 've-direct-set';
@@ -117,9 +118,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
     const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    const port = portNode ? portNode.register(node) : null;
-    if (!portNode) node.status(noPortStatus(RED));
-    const badge = new RequestBadge(RED, node, portNode);
+    const { badge, port } = Badge.attach(RED, node, portNode);
     const configuredRegister = (config.register ?? '').trim();
     const valueType = config.valueType || 'msg';
     const valueSetting = config.value ?? (valueType === 'msg' ? 'payload' : '');
@@ -227,7 +226,12 @@ export = function (RED: NodeAPI): void {
       const params: ErrorParams = { value: shown(value, def), unit: def.unit };
       let outcome: Outcome;
       try {
-        outcome = await badge.run(RED._(`${TYPE}.status.writing`, { what: register.label }), () => write(p, def, value, register));
+        outcome = await badge.run(
+          RED._(`${TYPE}.status.writing`, { what: register.label }),
+          () => write(p, def, value, register),
+          // What the device now holds, as its echo says.
+          (o) => RED._(`${PORT_NS}.status.${o.written ? 'wrote' : 'unchanged'}`, { value: valueText(o.reading.value, def.unit, o.reading.text) }),
+        );
       } catch (err) {
         throw nodeError(RED, TYPE, err, register.display, TEXTS, { ...params, ...policyParams(err) });
       }

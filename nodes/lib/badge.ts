@@ -1,41 +1,72 @@
 /**
- * A node's own request state painted over its port's badge: blue dot while a request is in
- * flight, red ring "error: <code>" after a failure — for a few seconds or until the next
- * success — then the port's badge again. The port node repaints its users on every port state
- * change, which replaces this overlay: news about the port wins over news about a request.
+ * The one status badge of a node that uses a port. It paints, in this order of precedence:
+ *   1. the port's trouble — connecting, stale, error, wrong device, stopped, no port: news
+ *      about the device wins over news about the node;
+ *   2. a request in flight (blue dot);
+ *   3. the node's last failure (red ring "error: <code>"), which stays until the node's next
+ *      success — a badge that turns green again by itself hides a refused write;
+ *   4. the node's own news while the port is fine: a value ("13.38 V 81 %"), what it wrote,
+ *      or a state such as "paused";
+ *   5. the port's identity (green dot "<product> <serial>").
+ * The node registers with its port with `paint: false` and lets this class paint; texts are
+ * keys of the ve-direct-port catalogue, so every node uses the same words.
  */
 
-import type { NodeAPI } from 'node-red';
+import type { NodeAPI, NodeStatus } from 'node-red';
 import { isVeError } from '../../lib/errors';
-import { busyStatus, noPortStatus, PORT_NS, shorten } from './status';
-import type { PortConfigNode, PortUser } from './types';
+import type { Remover } from '../../lib/link/listeners';
+import type { PortState, VeDirectPort } from '../../lib/link/port';
+import { busyStatus, noPortStatus, portStatus, PORT_NS, shorten } from './status';
+import type { PortConfigNode, PortUser, RegisterOptions } from './types';
 
-/** How long a failed request keeps its red badge when nothing else happens. */
-export const ERROR_BADGE_MS = 5000;
+/** What the node itself has to say while its port is fine. */
+export interface BadgeNews {
+  readonly text: string;
+  /** green dot (default): a value or a success; grey ring: a deliberate pause. */
+  readonly look?: 'value' | 'paused';
+}
 
-export class RequestBadge {
+export class Badge {
   private inFlight = 0;
   private lastWhat = '';
-  private errorTimer: NodeJS.Timeout | undefined;
+  private failure: NodeStatus | null = null;
+  private news: BadgeNews | null = null;
   private closed = false;
+  private readonly removers: Remover[] = [];
+  private lastPainted = '';
 
-  constructor(
+  /**
+   * Register `node` with its port node (if any) without the port's own painting, and paint
+   * from now on. `port` is the shared port, or null when none could be had.
+   */
+  static attach(RED: NodeAPI, node: PortUser, portNode: PortConfigNode | null, options: Omit<RegisterOptions, 'paint'> = {}): { badge: Badge; port: VeDirectPort | null } {
+    const port = portNode ? portNode.register(node, { ...options, paint: false }) : null;
+    const badge = new Badge(RED, node, portNode, port);
+    return { badge, port };
+  }
+
+  private constructor(
     private readonly RED: NodeAPI,
     private readonly node: PortUser,
     private readonly portNode: PortConfigNode | null,
-    private readonly errorMs = ERROR_BADGE_MS,
-  ) {}
+    private readonly port: VeDirectPort | null,
+  ) {
+    if (port) this.removers.push(port.on('state', () => this.paint()));
+    this.paint();
+  }
 
-  /** Run one request under the blue badge; the badge afterwards says how it went. */
-  async run<T>(what: string, request: () => Promise<T>): Promise<T> {
+  /** Run one request under the blue badge; a success clears an earlier failure. */
+  async run<T>(what: string, request: () => Promise<T>, describe?: (result: T) => string | null): Promise<T> {
     this.inFlight++;
     this.lastWhat = what;
-    this.clearError();
-    this.paint(busyStatus(this.RED, what));
+    this.paint();
     try {
       const result = await request();
       this.inFlight--;
-      this.showPort();
+      this.failure = null;
+      const text = describe?.(result);
+      if (text) this.news = { text };
+      this.paint();
       return result;
     } catch (err) {
       this.inFlight--;
@@ -44,35 +75,51 @@ export class RequestBadge {
     }
   }
 
-  /** A failure that needed no request (bad input): red ring, then the port badge. */
+  /** A failure, with or without a request: red ring until the next success. */
   failed(err: unknown): void {
     const reason = isVeError(err) ? err.code : err instanceof Error ? err.message : String(err);
-    this.clearError();
-    this.paint({ fill: 'red', shape: 'ring', text: shorten(this.RED._(`${PORT_NS}.status.error`, { reason })) });
-    this.errorTimer = setTimeout(() => {
-      this.errorTimer = undefined;
-      if (this.inFlight > 0) this.paint(busyStatus(this.RED, this.lastWhat));
-      else this.showPort();
-    }, this.errorMs);
+    this.failure = { fill: 'red', shape: 'ring', text: shorten(this.RED._(`${PORT_NS}.status.error`, { reason })) };
+    // Painted even when the badge already looks so: each refusal is news.
+    this.paint(true);
   }
 
-  /** Stop painting (the node closes; the port node clears the badge on deregister). */
+  /** The node's news while the port is fine (a value, a pause); null: the port's identity. Clears a failure. */
+  show(news: BadgeNews | null): void {
+    this.failure = null;
+    this.news = news;
+    this.paint();
+  }
+
+  /** Stop painting and clear the badge (the node closes). */
   close(): void {
+    for (const remove of this.removers.splice(0)) remove();
+    this.node.status({});
     this.closed = true;
-    this.clearError();
   }
 
-  private showPort(): void {
-    if (this.inFlight > 0 || this.errorTimer !== undefined) return;
-    this.paint(this.portNode ? this.portNode.portStatus() : noPortStatus(this.RED));
+  /** The badge as it should look now. */
+  current(): NodeStatus {
+    if (!this.portNode) return noPortStatus(this.RED);
+    if (!this.port) return this.portNode.portStatus();
+    const state: PortState = this.port.state;
+    if (state.kind !== 'connected') return portStatus(this.RED, state);
+    if (this.inFlight > 0) return busyStatus(this.RED, this.lastWhat);
+    if (this.failure) return this.failure;
+    if (this.news) {
+      return this.news.look === 'paused'
+        ? { fill: 'grey', shape: 'ring', text: shorten(this.news.text) }
+        : { fill: 'green', shape: 'dot', text: shorten(this.news.text) };
+    }
+    return portStatus(this.RED, state);
   }
 
-  private clearError(): void {
-    if (this.errorTimer !== undefined) clearTimeout(this.errorTimer);
-    this.errorTimer = undefined;
-  }
-
-  private paint(status: Parameters<PortUser['status']>[0]): void {
-    if (!this.closed) this.node.status(status);
+  private paint(always = false): void {
+    if (this.closed) return;
+    const status = this.current();
+    // A port repaints on every state event; an unchanged badge is not sent again.
+    const key = JSON.stringify(status);
+    if (key === this.lastPainted && !always) return;
+    this.lastPainted = key;
+    this.node.status(status);
   }
 }

@@ -5,18 +5,20 @@
  */
 
 import type { DeviceIdentity, RegisterReading } from '../../lib/link/device';
+import { formatProductId } from '../../lib/protocol/catalog/products';
 
 /** The device as every message names it. */
 export interface DeviceInfo {
   readonly product: string | null;
-  readonly productId: number | null;
+  /** As Victron writes it, "0xA389". */
+  readonly productId: string | null;
   readonly serial: string | null;
   readonly firmware: string | null;
 }
 
 export function deviceInfo(identity: DeviceIdentity | null): DeviceInfo | null {
   if (identity === null) return null;
-  return { product: identity.product, productId: identity.productId, serial: identity.serial, firmware: identity.firmware };
+  return { product: identity.product, productId: identity.productId === null ? null : formatProductId(identity.productId), serial: identity.serial, firmware: identity.firmware };
 }
 
 /** Where a value came from: a Get, a Set echo, an async frame, or the register cache. */

@@ -21,7 +21,7 @@ const EXAMPLES = [
   '02-get-and-set-mppt-registers',
   '03-bmv-to-mppt-one-to-one',
   '04-many-monitors-to-many-chargers',
-  '05-dashboard',
+  '05-dashboard-needs-dashboard-2',
 ];
 const PALETTE: Record<string, string> = {
   've-direct-in': 'VE.Direct in',
@@ -31,11 +31,11 @@ const PALETTE: Record<string, string> = {
 };
 
 /** An example file as shipped: its tab and how many flow nodes (not config nodes) it holds. */
-function example(name: string): { label: string; nodes: number } {
+function example(name: string): { label: string; nodes: number; veNodes: number } {
   const flow = JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.json`), 'utf8')) as { type: string; z?: string; label?: string }[];
   const tab = flow.find((n) => n.type === 'tab');
   assert.ok(tab?.label, `${name} has a tab`);
-  return { label: tab.label, nodes: flow.filter((n) => n.z !== undefined).length };
+  return { label: tab.label, nodes: flow.filter((n) => n.z !== undefined).length, veNodes: flow.filter((n) => VE_TYPES.includes(n.type)).length };
 }
 
 function toReadme(artifact: string, name: string): void {
@@ -74,6 +74,8 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     const page = editor.page;
     const category = page.locator('#red-ui-palette-container-Victron_VE_Direct');
     await category.scrollIntoViewIfNeeded();
+    // Node-RED makes an id of the category (the dot becomes "_"); the label keeps the dot.
+    assert.equal((await category.locator('.red-ui-palette-header span').innerText()).trim(), 'Victron VE.Direct');
     for (const [type, label] of Object.entries(PALETTE)) {
       const entry = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
       assert.equal(await entry.count(), 1, `${type} in the Victron VE.Direct category`);
@@ -117,6 +119,8 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
       await editor.importExample(MODULE, name);
       const expected = example(name);
       const tab = await editor.tabByLabel(expected.label);
+      // The editor shows the example, not the tab that was open before the import.
+      await editor.page.waitForFunction((id) => (globalThis as unknown as { RED: { workspaces: { active(): string } } }).RED.workspaces.active() === id, tab.id);
       const nodes = await editor.nodes();
       assert.equal(nodes.filter((n) => n.z === tab.id).length, expected.nodes, `${name}: its nodes on its tab`);
       assert.equal(nodes.length - before, expected.nodes, `${name}: nothing else added`);
@@ -126,11 +130,12 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     assert.deepEqual(ports.map((p) => p.path).sort(), ['sim:smartshunt-temp', 'sim:smartsolar-100-30']);
 
     await editor.deploy();
+    const imported = EXAMPLES.slice(0, 3).reduce((sum, name) => sum + example(name).veNodes, 0);
     const nodes = await editor.waitForNodes(
       (all) => {
         const ve = all.filter((n) => VE_TYPES.includes(n.type));
         const bridge = ve.find((n) => n.type === 've-bmv-to-mppt');
-        return ve.length === 5 && ve.every(isGreen) && /→ 1\/1 MPPT$/.test(bridge?.status?.text ?? '') && ve;
+        return ve.length === imported && ve.every(isGreen) && /→ 1\/1 MPPT$/.test(bridge?.status?.text ?? '') && ve;
       },
       60_000,
       'examples 1–3 green, the bridge writing to 1/1 charger',
@@ -294,11 +299,12 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
 
     await editor.deploy();
     const disabled = new Set((await editor.tabs()).filter((t) => t.disabled).map((t) => t.id));
+    const enabled = EXAMPLES.filter((_, i) => i !== 2).reduce((sum, name) => sum + example(name).veNodes, 0);
     const nodes = await editor.waitForNodes(
       (all) => {
         const ve = all.filter((n) => VE_TYPES.includes(n.type) && !disabled.has(n.z ?? ''));
         const bridge = ve.find((n) => n.type === 've-bmv-to-mppt');
-        return ve.length === 9 && ve.every(isGreen) && /→ 2\/2 MPPT$/.test(bridge?.status?.text ?? '') && ve;
+        return ve.length === enabled && ve.every(isGreen) && /→ 2\/2 MPPT$/.test(bridge?.status?.text ?? '') && ve;
       },
       60_000,
       'every VE.Direct node green, the many-to-many bridge writing to 2/2 chargers',

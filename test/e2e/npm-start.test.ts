@@ -77,7 +77,7 @@ describe('npm start', { timeout: 240_000 }, () => {
     const tabs = flows.filter((n) => n.type === 'tab');
     assert.deepEqual(
       tabs.map((t) => t.label),
-      ['1 · Watch a monitor', '2 · MPPT get and set', '3 · BMV → MPPT', '4 · Many → many', '5 · Dashboard'],
+      ['1 · Watch a monitor', '2 · MPPT get and set', '3 · BMV → MPPT', '4 · Many → many', '5 · Dashboard (needs Dashboard 2)'],
     );
     const ports = flows.filter((n) => n.type === 've-direct-port');
     assert.deepEqual(Object.fromEntries(ports.map((p) => [p.id, p.path])), PORTS);
@@ -120,7 +120,8 @@ describe('npm start', { timeout: 240_000 }, () => {
     );
     const elapsed = Date.now() - red.spawnedAt;
     assert.ok(elapsed < 60_000, `green ${elapsed} ms after npm start`);
-    assert.equal(nodes.length, 9, 'the in, get, set and bridge nodes of the enabled examples');
+    const deployed = flows.filter((n) => VE_TYPES.includes(n.type) && !disabledTabs.has(n.z ?? '')).length;
+    assert.equal(nodes.length, deployed, 'the in, get, set and bridge nodes of the enabled examples');
     const bridge = nodes.find((n) => n.type === 've-bmv-to-mppt');
     assert.match(bridge?.status?.text ?? '', BRIDGE_BADGE);
     assert.match(bridge?.status?.text ?? '', /^\d+\.\d\d V \d+\.\d °C → 2\/2 MPPT$/);
@@ -139,20 +140,52 @@ describe('npm start', { timeout: 240_000 }, () => {
     toReadme(picture, 'editor.png');
   });
 
-  it('serves the dashboard: battery voltage from the monitors, and both chargers using it', async () => {
+  it('serves the dashboard: state of charge, battery and solar values, and the last minutes as charts', async () => {
     dashboard = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await dashboard.goto(`${red.url}dashboard/ve-direct`);
+    await dashboard.getByText('State of charge').first().waitFor();
+    // Each text widget fills in from the devices: its label, then a number with its unit.
+    const texts = [
+      ['Voltage', 'V'],
+      ['Current (+ charging)', 'A'],
+      ['Power', 'W'],
+      ['PV power, all chargers', 'W'],
+      ['Yield today, all chargers', 'kWh'],
+    ].map(([label, unit]) => `^${label!.replace(/[()+]/g, '\\$&')}\\s+-?\\d+(\\.\\d+)? ${unit}$`);
+    await dashboard.waitForFunction(
+      (patterns) => {
+        const shown = [...document.querySelectorAll('.nrdb-ui-text')].map((el) => (el as HTMLElement).innerText.replace(/\s+/g, ' ').trim());
+        return patterns.every((p) => shown.some((text) => new RegExp(p).test(text)));
+      },
+      texts,
+      { timeout: 60_000 },
+    );
+    // One row per charger, with its charge state in words.
+    const rows = dashboard.locator('table tbody tr');
+    await rows.nth(1).waitFor({ timeout: 60_000 });
+    assert.equal(await rows.count(), 2);
+    for (const row of await rows.allInnerTexts()) assert.match(row, /^MPPT \S+.*\b(Off|Bulk|Absorption|Float|Fault|Storage|Equalize|External control)\b/s);
+    assert.ok((await dashboard.locator('canvas').count()) >= 3, 'three charts');
+    // A few points per series before the picture: one comes every 5 s.
+    await dashboard.waitForTimeout(Math.max(0, red.readyAt + 35_000 - Date.now()));
+    const everyday = join(ROOT, 'test', 'e2e', 'artifacts', 'npm-start-dashboard.png');
+    await dashboard.screenshot({ path: everyday, fullPage: true });
+    toReadme(everyday, 'dashboard.png');
+  });
+
+  it('serves the sharing page: battery voltage from the monitors, and both chargers using it', async () => {
+    assert.ok(dashboard, 'the dashboard page is open');
+    await dashboard.goto(`${red.url}dashboard/ve-direct-sharing`);
     await dashboard.getByText('Chargers using the battery voltage').waitFor();
     await dashboard.getByText('2 of 2').waitFor({ timeout: 60_000 });
     const rows = dashboard.locator('table tbody tr');
     await rows.nth(1).waitFor();
     assert.equal(await rows.count(), 2);
     for (const row of await rows.allInnerTexts()) assert.match(row, /^MPPT \S+.*\b1\d\.\d+\b.*yes\s+yes$/s);
-    assert.equal(await dashboard.locator('canvas').count() >= 2, true, 'two charts');
-    // A few points per series before the picture: one comes every 5 s.
-    await dashboard.waitForTimeout(Math.max(0, red.readyAt + 35_000 - Date.now()));
-    const path = join(ROOT, 'test', 'e2e', 'artifacts', 'npm-start-dashboard.png');
+    assert.ok((await dashboard.locator('canvas').count()) >= 2, 'two charts');
+    await dashboard.waitForTimeout(Math.max(0, red.readyAt + 45_000 - Date.now()));
+    const path = join(ROOT, 'test', 'e2e', 'artifacts', 'npm-start-dashboard-sharing.png');
     await dashboard.screenshot({ path, fullPage: true });
-    toReadme(path, 'dashboard.png');
+    toReadme(path, 'dashboard-sharing.png');
   });
 });

@@ -99,3 +99,9 @@ export const portUserNode: NodeModule = (RED) => {
   }
   RED.nodes.registerType('test-port-user', PortUserNode as never);
 };
+
+/** The runtime's log entries so far ({ level, msg, … }; warn is level 30), from the helper's spy. */
+export function logLines(): Array<{ level?: number; msg?: unknown }> {
+  const calls = helper.log().args as unknown[][];
+  return calls.flatMap((args) => args.filter((entry): entry is { level?: number; msg?: unknown } => typeof entry === 'object' && entry !== null));
+}

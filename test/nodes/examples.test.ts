@@ -65,7 +65,7 @@ describe('example flows', () => {
       '02-get-and-set-mppt-registers.json',
       '03-bmv-to-mppt-one-to-one.json',
       '04-many-monitors-to-many-chargers.json',
-      '05-dashboard.json',
+      '05-dashboard-needs-dashboard-2.json',
     ]);
   });
 

@@ -67,7 +67,7 @@ describe('ve-direct-get', () => {
         ageMs: 0,
         timestamp: undefined,
         source: 'get',
-        device: { product: 'SmartShunt 500A/50mV', productId: 0xa389, serial: sim.identity.serial, firmware: '4.14' },
+        device: { product: 'SmartShunt 500A/50mV', productId: '0xA389', serial: sim.identity.serial, firmware: '4.14' },
       },
     );
     assert.ok(Math.abs(Number(msg.vedirect?.timestamp) - Date.now()) < 5000);

@@ -2,7 +2,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeStatus } from 'node-red';
 import { getSimDevice, resetSimDevices } from '../../lib/sim';
-import { helper, load, nextMessage, recordStatus, waitFor, type Flow } from '../helpers/nodered';
+import { helper, load, logLines, nextMessage, recordStatus, waitFor, type Flow } from '../helpers/nodered';
 import { collect, getNode, green, inNode, portNode, readyPort, redeploy, simValue, sleep, yellow, type Msg } from '../helpers/vedirect-flows';
 
 const SHUNT = 'sim:smartshunt';
@@ -35,7 +35,7 @@ async function deploy(path: string, inConfig: Record<string, unknown>, port: Rec
 }
 
 type SnapshotMeta = {
-  device: { product: string; productId: number; serial: string; firmware: string };
+  device: { product: string; productId: string; serial: string; firmware: string };
   units: Record<string, string>;
   raw: Record<string, string>;
   labels: Record<string, string>;
@@ -65,7 +65,7 @@ describe('ve-direct-in', () => {
     const payload = msg.payload as Record<string, unknown>;
     const meta = msg.vedirect as unknown as SnapshotMeta;
     assert.equal(meta.source, 'text');
-    assert.deepEqual(meta.device, { product: 'SmartShunt 500A/50mV', productId: 0xa389, serial: device.identity.serial, firmware: '4.14' });
+    assert.deepEqual(meta.device, { product: 'SmartShunt 500A/50mV', productId: '0xA389', serial: device.identity.serial, firmware: '4.14' });
     // Decoded from the raw Text value: V is in mV.
     assert.equal(payload.batteryVoltage, Number(meta.raw.V) / 1000);
     assert.equal(meta.units.batteryVoltage, 'V');
@@ -76,7 +76,8 @@ describe('ve-direct-in', () => {
     // TTG -1: no number, and why.
     assert.equal(payload.timeToGo, null);
     assert.equal(meta.texts.timeToGo, 'infinite');
-    assert.equal(payload.productId, 0xa389);
+    assert.equal(payload.productId, '0xA389');
+    assert.equal(payload.productIdText, 'SmartShunt 500A/50mV');
     assert.equal(typeof meta.ages.batteryVoltage, 'number');
     assert.ok(Math.abs(meta.receivedAt - Date.now()) < 5000);
     assert.equal(meta.counters, undefined);
@@ -207,5 +208,130 @@ describe('ve-direct-in', () => {
     const cycles = port.counters.snapshots - start;
     assert.ok(after.length <= cycles && after.length >= cycles - 1, `${after.length} messages for ${cycles} cycles`);
     assert.equal(port.counters.reconnects, 0);
+  });
+
+  describe('measurements', () => {
+    it('one picked measurement: msg.payload the plain number, msg.topic its name, the unit and raw value alongside', async () => {
+      const seen = await deploy(SHUNT, { mode: 'every', fields: 'batteryVoltage' });
+      await waitFor(() => seen.length >= 2, 'two messages');
+      for (const msg of seen) {
+        assert.equal(msg.topic, 'batteryVoltage');
+        assert.equal(typeof msg.payload, 'number');
+        const meta = msg.vedirect as { unit: string; label: string; raw: string; source: string; device: { serial: string } };
+        assert.equal(meta.unit, 'V');
+        assert.equal(meta.label, 'V');
+        // Decoded from the Text value as sent, in mV.
+        assert.equal(msg.payload, Number(meta.raw) / 1000);
+        assert.equal(meta.source, 'text');
+        assert.equal(meta.device.serial, sim(SHUNT).identity.serial);
+      }
+      assert.ok(Math.abs(Number(seen.at(-1)!.payload) - Number(simValue(SHUNT, 0xed8d))) < 0.1, 'what the shunt measures');
+    });
+
+    it('an enumeration: the code as payload, its meaning in msg.vedirect.text', async () => {
+      const seen = await deploy(MPPT, { mode: 'every', fields: 'deviceState' });
+      await waitFor(() => seen.length >= 1, 'a message');
+      const msg = seen[0]!;
+      assert.equal(msg.topic, 'deviceState');
+      assert.equal(typeof msg.payload, 'number');
+      const meta = msg.vedirect as { raw: string; text: string };
+      assert.equal(msg.payload, Number(meta.raw));
+      assert.equal(typeof meta.text, 'string');
+      assert.notEqual(meta.text, '');
+    });
+
+    it('several picked measurements: an object with just those, enumerations with their text beside', async () => {
+      const seen = await deploy(MPPT, { mode: 'every', fields: 'batteryVoltage, deviceState, panelPower' });
+      await waitFor(() => seen.length >= 1, 'a message');
+      const msg = seen[0]!;
+      const payload = msg.payload as Record<string, unknown>;
+      assert.deepEqual(Object.keys(payload).sort(), ['batteryVoltage', 'deviceState', 'deviceStateText', 'panelPower']);
+      const meta = msg.vedirect as unknown as SnapshotMeta;
+      assert.deepEqual(Object.keys(meta.raw).sort(), ['CS', 'PPV', 'V']);
+      assert.equal(payload.batteryVoltage, Number(meta.raw.V) / 1000);
+      assert.equal(payload.panelPower, Number(meta.raw.PPV));
+      assert.equal(payload.deviceState, Number(meta.raw.CS));
+      assert.equal(payload.deviceStateText, meta.texts.deviceState);
+      assert.equal(msg.topic, sim(MPPT).identity.serial);
+    });
+
+    it('on change: a message only when the picked measurement changes, not when others do', async () => {
+      sim(SHUNT).system.setSpeed(0);
+      const seen = await deploy(SHUNT, { mode: 'change', fields: 'productId' });
+      const port = await readyPort('p1');
+      await waitFor(() => seen.length >= 1, 'the first message');
+      assert.equal(seen[0]!.payload, '0xA389');
+      // An hour of use per second: voltage, current and state of charge move; the product id does not.
+      sim(SHUNT).system.setSpeed(3600);
+      const cycles = port.counters.snapshots;
+      await waitFor(() => port.counters.snapshots >= cycles + 3, 'three more cycles', 8000);
+      assert.equal(seen.length, 1);
+    });
+
+    it('a measurement the device does not send: nothing sent, one warning', async () => {
+      const seen = await deploy(SHUNT, { mode: 'every', fields: 'panelPower' });
+      const port = await readyPort('p1');
+      const cycles = port.counters.snapshots;
+      await waitFor(() => port.counters.snapshots >= cycles + 3, 'three cycles', 8000);
+      assert.equal(seen.length, 0);
+      const warnings = logLines().filter((l) => l.level === 30 && /sends no "panelPower"/.test(String(l.msg)));
+      assert.equal(warnings.length, 1, 'warned once, not every cycle');
+      assert.match(String(warnings[0]!.msg), /SmartShunt 500A\/50mV sends no "panelPower"/);
+    });
+  });
+
+  describe('badge', () => {
+    it('shows the device\'s headline values, as the last message has them', async () => {
+      const seen = await deploy(SHUNT, { mode: 'every' });
+      const statuses = recordStatus(helper.getNode('i1'));
+      await waitFor(() => seen.length >= 2 && statuses.some(green), 'a message and a green badge');
+      const last = statuses.filter(green).at(-1)!;
+      const text = String(last.text);
+      // e.g. "13.38 V 81 % −12.0 A": voltage to 10 mV, state of charge in whole percent, current to 0.1 A.
+      const m = /^(\d+\.\d\d) V (\d+) % (\u2212?)(\d+\.\d) A$/.exec(text);
+      assert.ok(m, `badge "${text}"`);
+      const payload = seen.at(-1)!.payload as Record<string, number>;
+      // The badge was painted from one of the last two cycles.
+      const recent = seen.slice(-2).map((msg) => msg.payload as Record<string, number>);
+      assert.ok(
+        recent.some((p) => Math.abs(p.batteryVoltage! - Number(m[1])) < 0.006 && Math.abs(p.stateOfCharge! - Number(m[2])) <= 0.5),
+        `badge ${text} against ${JSON.stringify(payload)}`,
+      );
+    });
+
+    it('shows the picked measurements', async () => {
+      const seen = await deploy(MPPT, { mode: 'every', fields: 'panelPower' });
+      const statuses = recordStatus(helper.getNode('i1'));
+      await waitFor(() => seen.length >= 1 && statuses.some(green), 'a message and a green badge');
+      assert.match(String(statuses.filter(green).at(-1)!.text), /^\d+ W$/);
+    });
+
+    it('gives way to the port\'s yellow badge when the device goes stale', async () => {
+      const seen = await deploy(SHUNT, { mode: 'every' }, { staleAfter: 0.6, reconnectAfter: 60 });
+      const statuses = recordStatus(helper.getNode('i1'));
+      await waitFor(() => seen.length >= 1 && statuses.some(green), 'values');
+      sim(SHUNT).faults.unplug();
+      await waitFor(() => yellow(statuses.at(-1)!), 'yellow');
+      sim(SHUNT).faults.replug();
+      await waitFor(() => green(statuses.at(-1)!) && / V /.test(String(statuses.at(-1)!.text)), 'values again', 10_000);
+    });
+  });
+
+  it('the editor\'s measurement list: what the deployed device sends, with its values now', async () => {
+    const seen = await deploy(SHUNT, { mode: 'every' });
+    await waitFor(() => seen.length >= 1, 'a cycle');
+    const res = await helper.request().get('/ve-direct/text-fields?port=p1').expect(200);
+    const body = res.body as { live: boolean; family: string; fields: Array<{ name: string; label: string; unit: string; value?: unknown }> };
+    assert.equal(body.live, true);
+    assert.equal(body.family, 'smartshunt');
+    const names = body.fields.map((f) => f.name);
+    const sent = Object.keys(seen.at(-1)!.payload as Record<string, unknown>).filter((k) => !k.endsWith('Text'));
+    for (const name of sent) assert.ok(names.includes(name), `${name} listed`);
+    assert.ok(!names.includes('panelPower'), 'nothing a shunt does not send');
+    const volts = body.fields.find((f) => f.name === 'batteryVoltage')!;
+    assert.equal(volts.unit, 'V');
+    assert.equal(typeof volts.value, 'number');
+    const catalogue = await helper.request().get('/ve-direct/text-fields?family=mppt').expect(200);
+    assert.ok((catalogue.body as { fields: Array<{ name: string }> }).fields.some((f) => f.name === 'panelPower'));
   });
 });
