@@ -455,7 +455,7 @@ export class SimDevice {
     const slot = this.model.registers.get(id);
     if (!slot) return encodeFrame(Response.Get, registerPayload(id, Flag.UnknownId));
     if (!slot.read) return encodeFrame(Response.Get, registerPayload(id, Flag.NotSupported));
-    return encodeFrame(Response.Get, registerPayload(id, 0, slot.read()));
+    return encodeFrame(Response.Get, registerPayload(id, slot.readFlags?.() ?? 0, slot.read()));
   }
 
   private set(id: number, value: Uint8Array): string {

@@ -21,6 +21,11 @@ export interface RegisterSlot {
   readonly def: RegisterDef;
   /** Current value bytes; absent for write-only registers. */
   read?(): Uint8Array;
+  /**
+   * Flags a Get answers with along with the value (default 0): an MPPT answers a daily history
+   * record without data with an empty record and flags 0x04 (BlueSolar HEX protocol MPPT).
+   */
+  readFlags?(): number;
   /** Handles a Set with the value bytes as received; absent for read-only registers. */
   write?(value: Uint8Array): SetOutcome;
 }

@@ -26,6 +26,7 @@ import {
   TOTAL_DC_INPUT_POWER,
 } from '../../protocol/catalog/register-ids';
 import type { AttachedCharger, ChargerLink } from '../battery-model';
+import { HistoryLog } from '../history-log';
 import type { Firmware } from '../identity';
 import { textFirmwareRecord } from '../identity';
 import type { DeviceContext, FamilyModel, HexHabits, SimProfile } from '../profile';
@@ -163,6 +164,8 @@ export class MpptModel implements FamilyModel, ChargerLink {
   private yesterdayKWh = 0.67;
   private yesterdayMaxW = 322;
   private panelMaxV = 0;
+  /** Daily records 0x1050 … 0x106E and the total 0x104F (fw ≥ 1.16: capability bit 2). */
+  private readonly history: HistoryLog;
 
   constructor(context: DeviceContext, options: MpptModelOptions, device: MpptDeviceOptions) {
     this.context = context;
@@ -184,6 +187,15 @@ export class MpptModel implements FamilyModel, ChargerLink {
       },
     });
     this.day = context.system.day();
+    this.history = new HistoryLog({
+      day: this.hsds,
+      yesterdayKWh: this.yesterdayKWh,
+      yesterdayMaxW: this.yesterdayMaxW,
+      ratedA: options.maxCurrentA,
+      nominalV: 12 * context.system.scale,
+      // A fork: the device's own random sequence stays as it was.
+      random: context.random.fork(0x1050),
+    });
     this.registers = this.buildRegisters();
     this.asyncRegisters = this.buildAsyncList();
     if (this.otherMaster === 'bms') context.settings.set(BMS_PRESENT, 1);
@@ -217,6 +229,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
     this.userKWh += energyKWh;
     this.todayMaxW = Math.max(this.todayMaxW, this.panelPower());
     this.panelMaxV = Math.max(this.panelMaxV, this.panelVoltage());
+    this.history.tally({ seconds, state: this.state, batteryV: terminal, batteryA: delivered, panelV: this.panelMaxV, panelW: this.todayMaxW });
     this.stateSeconds += seconds;
     if (!light || !this.canCharge()) {
       this.setState('off');
@@ -352,6 +365,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
 
   private newDay(day: number): void {
     this.day = day;
+    this.history.newDay((this.hsds + 1) % 365, this.todayKWh);
     this.yesterdayKWh = this.todayKWh;
     this.yesterdayMaxW = this.todayMaxW;
     this.todayKWh = 0;
@@ -655,6 +669,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
     if (fw >= 0x116) {
       slots.push(live(0x0140, () => this.capabilities()));
       slots.push(live(0xedb8, () => Math.round(this.panelMaxV * 100)));
+      slots.push(...this.history.slots(() => this.todayKWh, () => ({ userKWh: this.userKWh, systemKWh: this.totalKWh })));
     }
     if (fw >= 0x117) {
       slots.push(setting(0xedea, 12 * k, { max: 48 }));
