@@ -2,13 +2,15 @@
  * `ve-direct-get`: on each message, reads one register or several from the device behind its
  * port (HEX Get), or answers from the port's register cache when the cached value is fresh
  * enough; or reads the device's firmware (ping, app version) or product id; or reports the
- * port's state and counters without any traffic. Failures end the message with `done(err)`.
+ * port's state and counters without any traffic; or reads an MPPT's daily history (one record
+ * per day, today first). Failures end the message with `done(err)`.
  */
 
 import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { VeErrorCode } from '../lib/errors';
 import type { CachedReading, RegisterReading } from '../lib/link/device';
 import type { VeDirectPort } from '../lib/link/port';
+import { readDailyHistory } from '../lib/link/daily-history';
 import type { FirmwareVersion } from '../lib/protocol/hex-codec';
 import { formatProductId, productName } from '../lib/protocol/catalog/products';
 import { Badge } from './lib/badge';
@@ -30,8 +32,8 @@ const TYPE = 've-direct-get';
 const MAX_REGISTERS_PER_MESSAGE = 64;
 
 /** What the node reads: registers, or one of the read-outs. */
-type ReadOut = 'register' | 'ping' | 'firmware' | 'productId' | 'diagnostics';
-const READ_OUTS: readonly ReadOut[] = ['register', 'ping', 'firmware', 'productId', 'diagnostics'];
+type ReadOut = 'register' | 'ping' | 'firmware' | 'productId' | 'history' | 'diagnostics';
+const READ_OUTS: readonly ReadOut[] = ['register', 'ping', 'firmware', 'productId', 'history', 'diagnostics'];
 
 function isReadOut(value: unknown): value is ReadOut {
   return READ_OUTS.some((r) => r === value);
@@ -201,6 +203,12 @@ export = function (RED: NodeAPI): void {
             const id = await badge.run(label, () => p.productId(), formatProductId);
             msg.payload = id;
             msg.vedirect = { raw: formatProductId(id), text: productName(id), device: deviceInfo(p.identity), source: 'get' };
+            break;
+          }
+          case 'history': {
+            const history = await badge.run(label, () => readDailyHistory(p), (h) => RED._(`${TYPE}.status.days`, { count: h.days.length }));
+            msg.payload = history.days;
+            msg.vedirect = { total: history.total, device: deviceInfo(p.identity), source: 'get' };
             break;
           }
         }

@@ -174,6 +174,40 @@ describe('ve-direct-get', () => {
     assert.equal(getSimDevice(SHUNT).hostLog.length, heard, 'diagnostics send nothing');
   });
 
+  it('reads an MPPT\'s daily history: today first, as the charger keeps it, back to its first day', async () => {
+    await deploy({ read: 'history' }, { path: MPPT });
+    const statuses = recordStatus(helper.getNode('g1'));
+    const msg = await ask();
+    const days = msg.payload as Array<{ daysAgo: number; day: number; yieldKWh: number; maxPowerW: number; errors: unknown[] }>;
+    const port = await readyPort('p1');
+    const snapshot = port.snapshot();
+    assert.ok(snapshot);
+    // The simulated 100/30 has been in service since day 0; today is day HSDS.
+    const hsds = Number(snapshot.fields.HSDS);
+    assert.equal(days.length, hsds + 1);
+    assert.deepEqual(days.map((d) => d.daysAgo), [...Array(hsds + 1).keys()]);
+    assert.deepEqual(days.map((d) => d.day), [...Array(hsds + 1).keys()].map((back) => hsds - back));
+    assert.equal(days[1]?.yieldKWh, Number(snapshot.fields.H22) / 100, 'yesterday as Text H22 says');
+    assert.equal(days[1]?.maxPowerW, Number(snapshot.fields.H23), 'and H23');
+    assert.deepEqual(days[0]?.errors, []);
+    assert.equal(msg.topic, 'history');
+    const total = msg.vedirect?.total as { userYieldKWh: number; days: number };
+    assert.equal(total.days, hsds + 1);
+    assert.ok(Math.abs(total.userYieldKWh - Number(snapshot.fields.H19) / 100) <= 0.01);
+    // One Get per day with a record, one for the first without (flags 0x04), one for the total.
+    assert.equal(hostFrames(MPPT, 'get').filter((f) => f.command?.type === 'get' && f.command.register >= 0x104f && f.command.register <= 0x106e).length, hsds + 3);
+    assert.match(String(statuses.at(-1)?.text), new RegExp(`${hsds + 1} days`));
+  });
+
+  it('daily history from a battery monitor: VE_NOT_SUPPORTED_DEVICE, nothing asked', async () => {
+    await deploy({ read: 'history' });
+    const heard = hostFrames(SHUNT, 'get').length;
+    const err = await askFails();
+    assert.equal(err.error.code, 'VE_NOT_SUPPORTED_DEVICE');
+    assert.match(err.error.message, /daily history \(MPPT\): SmartShunt 500A\/50mV keeps no daily history/);
+    assert.equal(hostFrames(SHUNT, 'get').length, heard);
+  });
+
   it('an unknown register name reaches a Catch node as VE_UNKNOWN_REGISTER, with nothing sent', async () => {
     await deploy({ registers: 'batteryVoltage, nope' });
     const heard = getSimDevice(SHUNT).hostLog.length;
