@@ -22,12 +22,14 @@ const EXAMPLES = [
   '03-bmv-to-mppt-one-to-one',
   '04-many-monitors-to-many-chargers',
   '05-dashboard-needs-dashboard-2',
+  '07-home-assistant-mqtt',
 ];
 const PALETTE: Record<string, string> = {
   've-direct-in': 'VE.Direct in',
   've-direct-get': 'VE.Direct get',
   've-direct-set': 'VE.Direct set',
   've-bmv-to-mppt': 'BMV → MPPT',
+  've-direct-ha': 'VE.Direct → HA',
 };
 
 /** An example file as shipped: its tab and how many flow nodes (not config nodes) it holds. */
@@ -106,7 +108,7 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     assert.deepEqual(editor.pageErrors, []);
   });
 
-  it('lists the five examples under Import → Examples', async () => {
+  it('lists the examples under Import → Examples', async () => {
     assert.deepEqual(await editor.exampleNames(MODULE), EXAMPLES);
     const picture = await editor.screenshot('import-examples');
     await editor.page.locator('.ui-dialog').filter({ visible: true }).locator('button', { hasText: 'Cancel' }).click();

@@ -69,7 +69,7 @@ describe('npm start', { timeout: 240_000 }, () => {
     assert.match(red.output(), /The example flows are deployed/);
   });
 
-  it('deploys the five examples on simulated devices, one port node per device, one bridge per charger', async () => {
+  it('deploys the examples on simulated devices, one port node per device, one bridge per charger', async () => {
     const response = await fetch(`${red.url}flows`);
     assert.equal(response.status, 200);
     flows = (await response.json()) as FlowNode[];
@@ -77,7 +77,7 @@ describe('npm start', { timeout: 240_000 }, () => {
     const tabs = flows.filter((n) => n.type === 'tab');
     assert.deepEqual(
       tabs.map((t) => t.label),
-      ['1 · Watch a monitor', '2 · MPPT get and set', '3 · BMV → MPPT', '4 · Many → many', '5 · Dashboard (needs Dashboard 2)'],
+      ['1 · Watch a monitor', '2 · MPPT get and set', '3 · BMV → MPPT', '4 · Many → many', '5 · Dashboard (needs Dashboard 2)', '7 · Home Assistant over MQTT'],
     );
     const ports = flows.filter((n) => n.type === 've-direct-port');
     assert.deepEqual(Object.fromEntries(ports.map((p) => [p.id, p.path])), PORTS);

@@ -32,6 +32,7 @@ interface FlowNode {
   theme?: string;
   wires?: string[][];
   scope?: string[] | null;
+  broker?: string;
 }
 
 const DIR = join(__dirname, '..', '..', 'examples');
@@ -51,7 +52,9 @@ const PORTS: Record<string, string> = {
 /** Ids a node refers to: wires, config nodes, catch scope. */
 function references(node: FlowNode): string[] {
   const refs = [...(node.wires ?? []).flat(), ...(node.sources ?? []), ...(node.targets ?? []), ...(node.scope ?? [])];
-  for (const key of ['port', 'group', 'page', 'ui', 'theme'] as const) {
+  for (const key of ['port', 'group', 'page', 'ui', 'theme', 'broker'] as const) {
+    // An mqtt-broker's `broker` and `port` are its address, not nodes.
+    if ((key === 'port' || key === 'broker') && node.type === 'mqtt-broker') continue;
     const value = node[key];
     if (typeof value === 'string' && value !== '') refs.push(value);
   }
@@ -59,13 +62,14 @@ function references(node: FlowNode): string[] {
 }
 
 describe('example flows', () => {
-  it('are the five examples, in order', () => {
+  it('are the examples, in order', () => {
     assert.deepEqual(FILES, [
       '01-watch-a-battery-monitor.json',
       '02-get-and-set-mppt-registers.json',
       '03-bmv-to-mppt-one-to-one.json',
       '04-many-monitors-to-many-chargers.json',
       '05-dashboard-needs-dashboard-2.json',
+      '07-home-assistant-mqtt.json',
     ]);
   });
 
@@ -108,6 +112,20 @@ describe('example flows', () => {
     });
   }
 
+  it('Home Assistant: one broker, localhost:1883, a comment says where to change it; commands go to a set node', () => {
+    const nodes = flows.get('07-home-assistant-mqtt.json')!;
+    const brokers = nodes.filter((n) => n.type === 'mqtt-broker') as Array<FlowNode & { broker?: string; port?: string }>;
+    assert.equal(brokers.length, 1);
+    assert.equal(brokers[0]!.broker, 'localhost');
+    assert.equal(String(brokers[0]!.port), '1883');
+    for (const n of nodes.filter((x) => x.type === 'mqtt in' || x.type === 'mqtt out')) assert.equal(n.broker, brokers[0]!.id, n.id);
+    assert.ok(nodes.some((n) => n.type === 'comment' && /broker/i.test(n.name ?? '') && /set its address/.test(n.name ?? '')));
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    for (const ha of nodes.filter((n) => n.type === 've-direct-ha')) {
+      for (const id of ha.wires?.[1] ?? []) assert.equal(byId.get(id)?.type, 've-direct-set', `${ha.id}'s commands go to a set node`);
+    }
+  });
+
   it('give each port node the same content in every example (npm start keeps one)', () => {
     const seen = new Map<string, string>();
     for (const [file, nodes] of flows) {
@@ -122,7 +140,7 @@ describe('example flows', () => {
 
   it('use every node type of the package, and one bridge per charger within a file', () => {
     const all = [...flows.values()].flat();
-    for (const type of ['ve-direct-in', 've-direct-get', 've-direct-set', 've-bmv-to-mppt']) assert.ok(all.some((n) => n.type === type), type);
+    for (const type of ['ve-direct-in', 've-direct-get', 've-direct-set', 've-bmv-to-mppt', 've-direct-ha']) assert.ok(all.some((n) => n.type === type), type);
     for (const [file, nodes] of flows) {
       const chargers = nodes.filter((n) => n.type === 've-bmv-to-mppt').flatMap((n) => n.targets ?? []);
       assert.equal(new Set(chargers).size, chargers.length, file);
