@@ -1,6 +1,6 @@
 /**
  * The editor in Chromium, with this package as a user installs it: `npm pack`, then installed
- * into an empty Node-RED user directory. The palette shows the four node types with their
+ * into an empty Node-RED user directory. The palette shows the node types with their
  * icons; every example comes from Import → Examples; each node's edit dialog shows its fields
  * and its help; after Deploy the nodes turn green on the simulated devices, and the bridges say
  * what they write. Screenshots go to test/e2e/artifacts; the README's come from here too.
@@ -72,7 +72,7 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     if (tarball) removeDir(dirname(tarball));
   });
 
-  it('shows the four node types in the palette, with their icons, and knows the port configuration node', async () => {
+  it('shows the node types in the palette, with their icons, and knows the port configuration node', async () => {
     const page = editor.page;
     const category = page.locator('#red-ui-palette-container-Victron_VE_Direct');
     await category.scrollIntoViewIfNeeded();
