@@ -127,3 +127,36 @@ test('the simulated SmartSolar 100/30 answers its history: 19 days of records, t
   assert.equal(decodeHistoryTotal(total.value).days, 19);
   rig.dispose();
 });
+
+test('a new day on the simulated charger: today\'s record becomes yesterday\'s, the day number moves on', () => {
+  const rig = simRig('smartsolar-100-30');
+  rig.advance(1500);
+  const read = (register: number): Uint8Array => {
+    const before = rig.frames().length;
+    rig.send(getFrame(register));
+    rig.advance(400);
+    const reply = rig.frames().slice(before).find((f) => f.startsWith(':7'));
+    assert.ok(reply);
+    const r = interpretResponse(parseFrame(reply));
+    assert.ok(r.type === 'get' && r.flags === 0);
+    return r.value;
+  };
+  rig.advance(60_000);
+  const before = decodeDailyHistory(read(0x1050), 0);
+  assert.ok((before.bulkMinutes ?? 0) + (before.absorptionMinutes ?? 0) + (before.floatMinutes ?? 0) >= 1, 'a minute of charging counted');
+  // Night, then the next morning: the charger starts a new day at first light.
+  rig.system.setTimeOfDay(2 * 60);
+  rig.advance(2000);
+  rig.system.setTimeOfDay(11 * 60);
+  rig.advance(2000);
+  const today = decodeDailyHistory(read(0x1050), 0);
+  const yesterday = decodeDailyHistory(read(0x1051), 1);
+  assert.equal(today.day, before.day! + 1);
+  assert.equal(yesterday.day, before.day);
+  assert.ok(yesterday.yieldKWh! >= before.yieldKWh!, 'yesterday ended with at least what was seen');
+  assert.ok(today.yieldKWh! < yesterday.yieldKWh!, 'today starts again near 0');
+  const block = rig.blocks().at(-1)!;
+  assert.equal(Number(block.fields.HSDS), today.day);
+  assert.equal(Number(block.fields.H22) / 100, yesterday.yieldKWh);
+  rig.dispose();
+});
