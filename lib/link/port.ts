@@ -185,8 +185,11 @@ export interface WriteResult {
   readonly previous?: RegisterReading;
 }
 
-/** Refusals by the device or the queue: nothing was stored, so a flash write does not count. */
-const NOT_STORED: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>(['VE_PARAMETER', 'VE_UNKNOWN_ID', 'VE_NOT_SUPPORTED', 'VE_QUEUE_FULL', 'VE_IDENTITY', 'VE_BOOTLOADER', 'VE_PORT_CLOSED']);
+/**
+ * Refusals by the device or the queue: nothing was stored, so a flash write does not count.
+ * Not VE_PORT_CLOSED or VE_TIMEOUT: the bytes may have gone out before the line was lost.
+ */
+const NOT_STORED: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>(['VE_PARAMETER', 'VE_UNKNOWN_ID', 'VE_NOT_SUPPORTED', 'VE_QUEUE_FULL', 'VE_IDENTITY', 'VE_BOOTLOADER']);
 
 export interface ReadyOptions {
   readonly timeoutMs?: number;
@@ -489,6 +492,8 @@ export class VeDirectPort {
       if (this.policy.recent(key, prepared, interval) === 'unchanged') return unchanged(previous);
     }
     await this.gate();
+    // Counted from the moment it leaves: a port that is not open would refuse it anyway.
+    if (this.connection.state.kind !== 'open') throw this.connection.notOpenError();
     const reservation = await this.policy.reserve(key, prepared);
     try {
       const reply = await this.client.set(prepared.id, prepared.bytes, requestOptions({ ...options, retries: 0 }));

@@ -74,6 +74,9 @@ export type WriteKind = 'volatile' | 'flash' | 'command';
 /** Default minimum time between two flash writes (or commands) of one register of one device. */
 export const DEFAULT_FLASH_INTERVAL_MS = 60_000;
 
+/** How far in the future a flash-write record may lie and still count (the clock was set back). */
+const CLOCK_SKEW_TRUST_MS = 24 * 3600 * 1000;
+
 /** A live value (terminal voltage) older than this is not used to judge a write. */
 export const LIVE_VALUE_MAX_AGE_MS = 10_000;
 
@@ -411,8 +414,15 @@ export class WritePolicy {
   recent(key: string, write: PreparedWrite, intervalMs = this.minFlashIntervalMs): 'unchanged' | undefined {
     const last = this.store.get(key);
     if (last === undefined) return undefined;
-    const elapsed = this.wallClock.now() - last.at;
-    if (elapsed >= intervalMs || elapsed < 0) return undefined;
+    let elapsed = this.wallClock.now() - last.at;
+    // A record from the future: the clock was set back (a Raspberry Pi boots with the time of
+    // its last shutdown until NTP answers). Within a day, count the write as just made; beyond
+    // that the record's time cannot be trusted at all.
+    if (elapsed < 0) {
+      if (elapsed < -CLOCK_SKEW_TRUST_MS) return undefined;
+      elapsed = 0;
+    }
+    if (elapsed >= intervalMs) return undefined;
     const raw = toHex(write.bytes);
     if (last.raw === raw && write.kind !== 'command') return 'unchanged';
     const retryInMs = intervalMs - elapsed;

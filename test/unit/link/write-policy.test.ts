@@ -204,6 +204,18 @@ describe('flash accounting', () => {
     assert.equal(policy.recent(key, absorption(policy, 14.2)), undefined);
   });
 
+  it('counts a record from the future (the clock was set back) as just written, unless it is days ahead', async () => {
+    // A wall clock that can be set back, as a system clock can.
+    const wall = { time: 1_700_000_000_000, now(): number { return this.time; } };
+    const policy = new WritePolicy({ wallClock: wall });
+    const key = WritePolicy.key('HQ1', 0xedf7);
+    await policy.reserve(key, absorption(policy, 14.4));
+    wall.time -= 3_600_000; // an hour back: a Pi before NTP answers
+    refuses(() => policy.recent(key, absorption(policy, 14.2)), 'VE_RATE_LIMIT', /Try again in 60 s/);
+    wall.time -= 3 * 24 * 3_600_000;
+    assert.equal(policy.recent(key, absorption(policy, 14.2)), undefined);
+  });
+
   it('undoes a reservation for a write that never reached the device', async () => {
     const policy = new WritePolicy({ wallClock: new ManualClock(1e12) });
     const key = WritePolicy.key('HQ1', 0xedf7);
