@@ -215,13 +215,20 @@ function optInOf(def: RegisterDef): OptIn {
   return kind === 'volatile' ? 'none' : kind;
 }
 
+/** Byte width of the integer types; undefined for strings, raw bytes and commands. */
+const INTEGER_WIDTH: Partial<Record<RegisterDef['type'], number>> = { un8: 1, sn8: 1, un16: 2, sn16: 2, un24: 3, un32: 4, sn32: 4 };
+
+function width(def: RegisterDef): number | undefined {
+  return INTEGER_WIDTH[def.type];
+}
+
 /** The range the catalogue's encoding allows, scaled; null for registers without numbers. */
 function encodableRange(def: RegisterDef): WriteRange | null {
-  if (def.type === 'string' || def.type === 'bytes' || def.type === 'none') return null;
+  const bytes = width(def);
+  if (bytes === undefined) return null;
   if (def.enumTexts !== undefined && def.scale === 1 && def.unit === '') return null;
   if (def.bitTexts !== undefined) return null;
-  const width = { un8: 1, sn8: 1, un16: 2, sn16: 2, un24: 3, un32: 4, sn32: 4 }[def.type];
-  const span = 2 ** (8 * width);
+  const span = 2 ** (8 * bytes);
   const signed = def.type.startsWith('sn');
   let low = signed ? -span / 2 : 0;
   let high = signed ? span / 2 - 1 : span - 1;
@@ -367,15 +374,20 @@ export class WritePolicy {
     let value: number | string | null;
     let bytes: Uint8Array;
     if (raw !== undefined) {
+      // Raw bytes are judged as the value they encode: the same width, the same ranges, and
+      // "not available" only where it releases.
+      const width = INTEGER_WIDTH[def.type];
+      if (width !== undefined && raw.length !== width) {
+        throw new VeError('VE_TYPE', `${label(id, def)} takes ${width} byte${width === 1 ? '' : 's'} (${def.type}), got ${raw.length}. Nothing was written.`, details(id, def, { raw: toHex(raw) }));
+      }
       bytes = raw;
-      const decoded = def.type === 'none' ? null : decodeRegisterValue(def, raw).value;
-      value = decoded;
+      value = def.type === 'none' ? null : decodeRegisterValue(def, raw).value;
     } else {
       value = request.value as number | string | null;
-      if (value === null && def.type !== 'none' && !RELEASE_REGISTERS.has(id)) {
-        throw new VeError('VE_TYPE', `${label(id, def)} needs a value. null ("not available") only releases 0x2002, 0x2003, 0x200A and 0x2015. Nothing was written.`, details(id, def, { value }));
-      }
       bytes = encodeRegisterValue(def, value);
+    }
+    if (value === null && width(def) !== undefined && !RELEASE_REGISTERS.has(id)) {
+      throw new VeError('VE_TYPE', `${label(id, def)} needs a value. null ("not available") only releases 0x2002, 0x2003, 0x200A and 0x2015. Nothing was written.`, details(id, def, { value }));
     }
     const effective = id === NETWORK_MODE ? this.networkModeKind(id, def, value, request.allowFlash === true) : kind;
     if (typeof value === 'number') {

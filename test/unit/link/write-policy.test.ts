@@ -184,6 +184,10 @@ describe('WritePolicy.prepare', () => {
   it('checks raw bytes of a known register like a value', () => {
     refuses(() => prepare({ ref: 'chargeCurrentLimit', value: { raw: Uint8Array.of(0x88, 0x13) } }), 'VE_RANGE');
     refuses(() => prepare({ ref: 'batteryVoltage', value: { raw: Uint8Array.of(0, 0) } }), 'VE_READ_ONLY');
+    // FFFF to a flash setting is "not available", which does not release it: refused like null.
+    refuses(() => prepare({ ref: 'batteryMaxCurrent', value: { raw: Uint8Array.of(0xff, 0xff) }, allowFlash: true }), 'VE_TYPE', /needs a value/);
+    refuses(() => prepare({ ref: 'chargeCurrentLimit', value: { raw: Uint8Array.of(0xfa, 0x00, 0x00) } }), 'VE_TYPE', /takes 2 bytes/);
+    assert.equal(hex(prepare({ ref: 'batteryVoltageSense', value: { raw: Uint8Array.of(0xff, 0xff) } }).bytes), 'FFFF');
   });
 });
 
