@@ -4,7 +4,7 @@
  * command, close the port — also on Ctrl-C and on failure.
  */
 
-import { VeError, isVeError } from '../errors';
+import { VeError, isVeError, quoteInput } from '../errors';
 import type { DeviceIdentity } from '../link/device';
 import { silentLogger, type LinkLogger } from '../link/log';
 import { VeDirectPort, type VeDirectPortOptions } from '../link/port';
@@ -36,7 +36,7 @@ export function stderrLogger(io: CliIo, command: string): LinkLogger {
 export function parseTimeout(text: string | undefined, fallback = DEFAULT_SESSION_TIMEOUT_MS): number {
   if (text === undefined) return fallback;
   const ms = Number(text);
-  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${quoteInput(text)}`);
   return ms;
 }
 

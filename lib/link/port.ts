@@ -48,7 +48,7 @@ import { resolveRegister, type RegisterRef } from './register-ref';
 import type { LinkReasonKey } from './serial-error';
 import { WritePolicy, parseHexBytes, type LiveValues, type PreparedWrite } from './write-policy';
 import { CHARGER_VOLTAGE, SYSTEM_VOLTAGE } from '../protocol/catalog/register-ids';
-import { formatRegisterId } from '../protocol/catalog/registers';
+import { findRegister, formatRegisterId } from '../protocol/catalog/registers';
 import { decodeRegisterValue } from '../protocol/value-codec';
 
 export interface VeDirectPortOptions {
@@ -188,8 +188,11 @@ export interface WriteResult {
   readonly previous?: RegisterReading;
 }
 
-/** Refusals by the device or the queue: nothing was stored, so a flash write does not count. */
-const NOT_STORED: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>(['VE_PARAMETER', 'VE_UNKNOWN_ID', 'VE_NOT_SUPPORTED', 'VE_QUEUE_FULL', 'VE_IDENTITY', 'VE_BOOTLOADER', 'VE_PORT_CLOSED']);
+/**
+ * Refusals by the device or the queue: nothing was stored, so a flash write does not count.
+ * Not VE_PORT_CLOSED or VE_TIMEOUT: the bytes may have gone out before the line was lost.
+ */
+const NOT_STORED: ReadonlySet<VeErrorCode> = new Set<VeErrorCode>(['VE_PARAMETER', 'VE_UNKNOWN_ID', 'VE_NOT_SUPPORTED', 'VE_QUEUE_FULL', 'VE_IDENTITY', 'VE_BOOTLOADER']);
 
 export interface ReadyOptions {
   readonly timeoutMs?: number;
@@ -448,11 +451,15 @@ export class VeDirectPort {
   async write(ref: RegisterRef, value: number | string | null | { readonly raw: Uint8Array }, options: SetOptions = {}): Promise<WriteResult> {
     await this.gate();
     const prepared = await this.prepare(ref, value, options);
-    if (prepared.kind === 'volatile') {
-      const reply = await this.client.set(prepared.id, prepared.bytes, requestOptions(options));
-      return { reading: registerReading(reply, this.identity), written: true };
+    try {
+      if (prepared.kind === 'volatile') {
+        const reply = await this.client.set(prepared.id, prepared.bytes, requestOptions(options));
+        return { reading: registerReading(reply, this.identity), written: true };
+      }
+      return await this.flashWrite(prepared, options);
+    } catch (err) {
+      throw asProductUses(err, prepared);
     }
-    return this.flashWrite(prepared, options);
   }
 
   /**
@@ -507,6 +514,8 @@ export class VeDirectPort {
       if (this.policy.recent(key, prepared, interval) === 'unchanged') return unchanged(previous);
     }
     await this.gate();
+    // Counted from the moment it leaves: a port that is not open would refuse it anyway.
+    if (this.connection.state.kind !== 'open') throw this.connection.notOpenError();
     const reservation = await this.policy.reserve(key, prepared);
     try {
       const reply = await this.client.set(prepared.id, prepared.bytes, requestOptions({ ...options, retries: 0 }));
@@ -761,6 +770,33 @@ const REASON_KEYS: readonly LinkReasonKey[] = [
 
 function reasonKeyOf(value: unknown): LinkReasonKey {
   return REASON_KEYS.find((k) => k === value) ?? 'other';
+}
+
+/**
+ * A device's answer to a write, with the values it names decoded as the product uses the
+ * register: the HEX client knows only the catalogue, so a BMV-702 that clamped a threshold to
+ * 115 (11.5 V) would otherwise be reported as having used 1.15 V.
+ */
+function asProductUses(err: unknown, prepared: PreparedWrite): unknown {
+  const def = prepared.def;
+  if (!(err instanceof VeError) || def === undefined) return err;
+  const catalogue = findRegister(prepared.id);
+  if (catalogue === undefined || (catalogue.scale === def.scale && catalogue.offset === def.offset)) return err;
+  const unit = def.unit === '' ? '' : ` ${def.unit}`;
+  const decode = (hex: unknown): number | string | null | undefined =>
+    typeof hex === 'string' && hex !== '' && /^(?:[0-9A-F]{2})+$/i.test(hex) ? decodeRegisterValue(def, parseHexBytes(hex)).value : undefined;
+  const name = `${formatRegisterId(prepared.id)} ${def.name}`;
+  if (err.code === 'VE_PARAMETER') {
+    const clamped = decode(err.details.raw);
+    if (clamped === undefined) return err;
+    return new VeError('VE_PARAMETER', `${name}: value out of range or inconsistent (parameter error); the device used ${String(clamped)}${unit} instead`, { ...err.details, clamped });
+  }
+  if (err.code === 'VE_ECHO_MISMATCH') {
+    const echoedValue = decode(err.details.echoed);
+    if (echoedValue === undefined) return err;
+    return new VeError('VE_ECHO_MISMATCH', `${name}: wrote ${hexOf(prepared.bytes)} but the device answered ${String(err.details.echoed)} (${String(echoedValue)}${unit})`, { ...err.details, echoedValue });
+  }
+  return err;
 }
 
 function hexOf(bytes: Uint8Array): string {

@@ -74,6 +74,9 @@ export type WriteKind = 'volatile' | 'flash' | 'command';
 /** Default minimum time between two flash writes (or commands) of one register of one device. */
 export const DEFAULT_FLASH_INTERVAL_MS = 60_000;
 
+/** How far in the future a flash-write record may lie and still count (the clock was set back). */
+const CLOCK_SKEW_TRUST_MS = 24 * 3600 * 1000;
+
 /** A live value (terminal voltage) older than this is not used to judge a write. */
 export const LIVE_VALUE_MAX_AGE_MS = 10_000;
 
@@ -212,13 +215,20 @@ function optInOf(def: RegisterDef): OptIn {
   return kind === 'volatile' ? 'none' : kind;
 }
 
+/** Byte width of the integer types; undefined for strings, raw bytes and commands. */
+const INTEGER_WIDTH: Partial<Record<RegisterDef['type'], number>> = { un8: 1, sn8: 1, un16: 2, sn16: 2, un24: 3, un32: 4, sn32: 4 };
+
+function width(def: RegisterDef): number | undefined {
+  return INTEGER_WIDTH[def.type];
+}
+
 /** The range the catalogue's encoding allows, scaled; null for registers without numbers. */
 function encodableRange(def: RegisterDef): WriteRange | null {
-  if (def.type === 'string' || def.type === 'bytes' || def.type === 'none') return null;
+  const bytes = width(def);
+  if (bytes === undefined) return null;
   if (def.enumTexts !== undefined && def.scale === 1 && def.unit === '') return null;
   if (def.bitTexts !== undefined) return null;
-  const width = { un8: 1, sn8: 1, un16: 2, sn16: 2, un24: 3, un32: 4, sn32: 4 }[def.type];
-  const span = 2 ** (8 * width);
+  const span = 2 ** (8 * bytes);
   const signed = def.type.startsWith('sn');
   let low = signed ? -span / 2 : 0;
   let high = signed ? span / 2 - 1 : span - 1;
@@ -364,15 +374,20 @@ export class WritePolicy {
     let value: number | string | null;
     let bytes: Uint8Array;
     if (raw !== undefined) {
+      // Raw bytes are judged as the value they encode: the same width, the same ranges, and
+      // "not available" only where it releases.
+      const width = INTEGER_WIDTH[def.type];
+      if (width !== undefined && raw.length !== width) {
+        throw new VeError('VE_TYPE', `${label(id, def)} takes ${width} byte${width === 1 ? '' : 's'} (${def.type}), got ${raw.length}. Nothing was written.`, details(id, def, { raw: toHex(raw) }));
+      }
       bytes = raw;
-      const decoded = def.type === 'none' ? null : decodeRegisterValue(def, raw).value;
-      value = decoded;
+      value = def.type === 'none' ? null : decodeRegisterValue(def, raw).value;
     } else {
       value = request.value as number | string | null;
-      if (value === null && def.type !== 'none' && !RELEASE_REGISTERS.has(id)) {
-        throw new VeError('VE_TYPE', `${label(id, def)} needs a value. null ("not available") only releases 0x2002, 0x2003, 0x200A and 0x2015. Nothing was written.`, details(id, def, { value }));
-      }
       bytes = encodeRegisterValue(def, value);
+    }
+    if (value === null && width(def) !== undefined && !RELEASE_REGISTERS.has(id)) {
+      throw new VeError('VE_TYPE', `${label(id, def)} needs a value. null ("not available") only releases 0x2002, 0x2003, 0x200A and 0x2015. Nothing was written.`, details(id, def, { value }));
     }
     const effective = id === NETWORK_MODE ? this.networkModeKind(id, def, value, request.allowFlash === true) : kind;
     if (typeof value === 'number') {
@@ -411,8 +426,15 @@ export class WritePolicy {
   recent(key: string, write: PreparedWrite, intervalMs = this.minFlashIntervalMs): 'unchanged' | undefined {
     const last = this.store.get(key);
     if (last === undefined) return undefined;
-    const elapsed = this.wallClock.now() - last.at;
-    if (elapsed >= intervalMs || elapsed < 0) return undefined;
+    let elapsed = this.wallClock.now() - last.at;
+    // A record from the future: the clock was set back (a Raspberry Pi boots with the time of
+    // its last shutdown until NTP answers). Within a day, count the write as just made; beyond
+    // that the record's time cannot be trusted at all.
+    if (elapsed < 0) {
+      if (elapsed < -CLOCK_SKEW_TRUST_MS) return undefined;
+      elapsed = 0;
+    }
+    if (elapsed >= intervalMs) return undefined;
     const raw = toHex(write.bytes);
     if (last.raw === raw && write.kind !== 'command') return 'unchanged';
     const retryInMs = intervalMs - elapsed;

@@ -58,6 +58,8 @@ export interface PickerRegister {
   readonly range: WriteRange | null;
   readonly min?: number;
   readonly max?: number;
+  /** The catalogue's note on quirks (a BMS bit that lands in flash, firmware limits), cited. */
+  readonly note?: string;
 }
 
 /** History records: the monitors' 0x03xx counters, the chargers' 0x104F… daily records. */
@@ -96,6 +98,7 @@ export function pickerRegister(def: RegisterDef, identity: DeviceIdentity | null
     range,
     ...(def.min !== undefined ? { min: def.min } : {}),
     ...(def.max !== undefined ? { max: def.max } : {}),
+    ...(def.note !== undefined ? { note: def.note } : {}),
   };
 }
 

@@ -206,7 +206,7 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
           assert.match(await page.locator('#ve-direct-set-range').innerText(), /^Range: 0 … 30 A \(rated charge current of the SmartSolar MPPT 100\|30\)/);
           assert.equal(await page.locator('#ve-direct-set-list .ve-direct-register-chosen').getAttribute('data-register'), 'batteryMaxCurrent');
           await page.locator('#node-input-port').scrollIntoViewIfNeeded();
-          await editor.screenshot('edit-ve-direct-set-optin');
+          toReadme(await editor.screenshot('edit-ve-direct-set-optin'), 'set-dialog.png');
           await page.locator('#node-input-allowFlash').check();
           await optIn.filter({ hasText: 'Allowed in this node' }).waitFor();
           const names = () => page.locator('#ve-direct-set-list .ve-direct-register').evaluateAll((els) => els.map((e) => e.getAttribute('data-register')));
@@ -223,6 +223,13 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
           await page.locator('#node-input-register').fill('panelVoltage');
           await page.locator('#node-input-register').dispatchEvent('change');
           await optIn.filter({ hasText: 'Read-only' }).waitFor();
+          // A register whose value decides where it lands says so: 0x200E's BMS bit.
+          await page.locator('#node-input-register').fill('networkMode');
+          await page.locator('#node-input-register').dispatchEvent('change');
+          await page.locator('#ve-direct-set-register-note', { hasText: 'Bit 3 (BMS)' }).waitFor();
+          await page.locator('#node-input-register').fill('0x2211');
+          await page.locator('#node-input-register').dispatchEvent('change');
+          await optIn.filter({ hasText: "Not in the list of this device's writable registers" }).waitFor();
         },
       },
       {

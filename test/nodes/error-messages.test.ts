@@ -89,6 +89,11 @@ describe('error messages as users see them', () => {
     assert.match(command.stderr, /^ve-direct: unknown command "frobnicateZ+…"\n/);
     assert.ok(!command.stderr.includes('Z'.repeat(100)));
 
+    const device = await runCliCaptured(['simulate', `bmv${'Q'.repeat(300)}`, '/dev/null']);
+    assert.equal(device.code, 2);
+    assert.match(device.stderr, /unknown device "bmvQ+…"/);
+    assert.ok(!device.stderr.includes('Q'.repeat(100)));
+
     const range = await runCliCaptured(['set', 'sim:smartsolar-100-30', 'batteryVoltageSense', '700']);
     assert.equal(range.code, 1);
     assert.doesNotMatch(range.stderr, /VeError/);

@@ -83,6 +83,8 @@ describe('the register picker\'s catalogue (GET /ve-direct/registers)', () => {
     assert.equal(byName(all, 'panelVoltage').optIn, 'read-only');
     assert.equal(byName(all, 'panelVoltage').range, null);
     assert.equal(byName(all, 'restoreDefault').optIn, 'command');
+    // Where the value decides (0x200E's BMS bit lands in flash), the catalogue's note says so.
+    assert.match(String(byName(all, 'networkMode').note), /Bit 3 \(BMS\)/);
     const sense = byName(all, 'batteryTemperatureSense').range;
     assert.ok(sense, 'a range for the sense temperature');
     assert.equal(sense.unit, '°C');

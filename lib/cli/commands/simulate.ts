@@ -7,6 +7,7 @@
 
 import { parseArgs } from 'node:util';
 import { systemClock } from '../../clock';
+import { quoteInput } from '../../errors';
 import { SimSystem, type NominalVoltage } from '../../sim/battery-model';
 import { createSimDevice, describeSimDevice, findSimDeviceSpec, SIM_DEVICES } from '../../sim/catalogue';
 import type { SimDevice } from '../../sim/device';
@@ -69,20 +70,20 @@ Exit status: 0 when stopped, 1 when the port cannot be opened or closes, 2 on us
 function number(name: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got ${quoteInput(text)}`);
   return value;
 }
 
 function timeOfDay(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const m = /^(\d{1,2}):(\d{2})$/.exec(text);
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--time-of-day must be HH:MM, got ${JSON.stringify(text)}`);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--time-of-day must be HH:MM, got ${quoteInput(text)}`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
 function choice<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {
   if (text === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(text)}`);
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${quoteInput(text)}`);
   return text as T;
 }
 
@@ -159,7 +160,7 @@ function buildDevice(name: string, values: Values): SimDevice {
   let productId: number | undefined;
   if (values['product-id'] !== undefined) {
     const m = /^(?:0x)?([0-9a-f]{1,4})$/i.exec(values['product-id']);
-    if (!m || m[1] === undefined) throw new UsageError(`--product-id must be hex like 0xA056, got ${JSON.stringify(values['product-id'])}`);
+    if (!m || m[1] === undefined) throw new UsageError(`--product-id must be hex like 0xA056, got ${quoteInput(values['product-id'])}`);
     productId = Number.parseInt(m[1], 16);
   }
   const otherMaster = choice<OtherMaster>('other-master', values['other-master'], ['gx', 'bms', 'vesmart']);
@@ -253,7 +254,7 @@ export const simulateCommand: CliCommand = {
     }
     if (positionals.length !== 2) throw new UsageError('simulate takes a device name and a serial port path (or --list)');
     const [name, path] = positionals as [string, string];
-    if (!findSimDeviceSpec(name)) throw new UsageError(`unknown device "${name}"; run "ve-direct simulate --list"`);
+    if (!findSimDeviceSpec(name)) throw new UsageError(`unknown device ${quoteInput(name)}; run "ve-direct simulate --list"`);
     return simulate(name, path, values, io);
   },
 };

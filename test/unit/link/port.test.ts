@@ -214,6 +214,24 @@ describe('VeDirectPort', () => {
     await port.close();
   });
 
+  it("names a clamped value as the product uses the register (a BMV-702's thresholds in 0.1 V)", async () => {
+    const { clock, device, port } = setup();
+    device.productId = 0x0204; // BMV-702
+    device.registers.set(0x0320, Uint8Array.of(0x69, 0x00));
+    device.clamp.set(0x0320, Uint8Array.of(0x73, 0x00)); // 115: 11.5 V
+    port.open();
+    await run(clock, 50);
+    const write = rejectsWith(port.set('alarmLowVoltageSet', 20, { allowFlash: true }), 'VE_PARAMETER');
+    await run(clock, 20);
+    const err = await write;
+    assert.equal(err.details.clamped, 11.5);
+    assert.match(err.message, /used 11\.5 V instead/);
+    // The device's value before the write was read in 0.1 V too.
+    const before = port.cached('alarmLowVoltageSet');
+    assert.equal(before?.value, 10.5);
+    await port.close();
+  });
+
   it('sends a flash-backed write once only, even when its reply is lost', async () => {
     const { clock, line, device, port } = setup();
     port.open();

@@ -184,6 +184,10 @@ describe('WritePolicy.prepare', () => {
   it('checks raw bytes of a known register like a value', () => {
     refuses(() => prepare({ ref: 'chargeCurrentLimit', value: { raw: Uint8Array.of(0x88, 0x13) } }), 'VE_RANGE');
     refuses(() => prepare({ ref: 'batteryVoltage', value: { raw: Uint8Array.of(0, 0) } }), 'VE_READ_ONLY');
+    // FFFF to a flash setting is "not available", which does not release it: refused like null.
+    refuses(() => prepare({ ref: 'batteryMaxCurrent', value: { raw: Uint8Array.of(0xff, 0xff) }, allowFlash: true }), 'VE_TYPE', /needs a value/);
+    refuses(() => prepare({ ref: 'chargeCurrentLimit', value: { raw: Uint8Array.of(0xfa, 0x00, 0x00) } }), 'VE_TYPE', /takes 2 bytes/);
+    assert.equal(hex(prepare({ ref: 'batteryVoltageSense', value: { raw: Uint8Array.of(0xff, 0xff) } }).bytes), 'FFFF');
   });
 });
 
@@ -201,6 +205,18 @@ describe('flash accounting', () => {
     assert.equal(policy.recent(key, absorption(policy, 14.4)), 'unchanged');
     refuses(() => policy.recent(key, absorption(policy, 14.2)), 'VE_RATE_LIMIT', /Try again in 50 s/);
     clock.advance(50_000);
+    assert.equal(policy.recent(key, absorption(policy, 14.2)), undefined);
+  });
+
+  it('counts a record from the future (the clock was set back) as just written, unless it is days ahead', async () => {
+    // A wall clock that can be set back, as a system clock can.
+    const wall = { time: 1_700_000_000_000, now(): number { return this.time; } };
+    const policy = new WritePolicy({ wallClock: wall });
+    const key = WritePolicy.key('HQ1', 0xedf7);
+    await policy.reserve(key, absorption(policy, 14.4));
+    wall.time -= 3_600_000; // an hour back: a Pi before NTP answers
+    refuses(() => policy.recent(key, absorption(policy, 14.2)), 'VE_RATE_LIMIT', /Try again in 60 s/);
+    wall.time -= 3 * 24 * 3_600_000;
     assert.equal(policy.recent(key, absorption(policy, 14.2)), undefined);
   });
 
