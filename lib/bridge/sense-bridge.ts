@@ -253,7 +253,11 @@ export class SenseBridge {
     if (this.enabled === enabled) return;
     this.enabled = enabled;
     if (!enabled && this.phase === 'running') await this.releaseAll('disable');
-    else this.publishStatus();
+    else if (this.phase === 'running') {
+      // A report that says so at once: a message that resumed sharing within a second of the
+      // last cycle gets this one back, not the paused cycle's.
+      this.publish(++this.cycleNo, this.clock.now(), [], 'enable', this.sessions.map(() => null));
+    } else this.publishStatus();
   }
 
   get isEnabled(): boolean {
