@@ -253,7 +253,11 @@ export class SenseBridge {
     if (this.enabled === enabled) return;
     this.enabled = enabled;
     if (!enabled && this.phase === 'running') await this.releaseAll('disable');
-    else this.publishStatus();
+    else if (this.phase === 'running') {
+      // A report that says so at once: a message that resumed sharing within a second of the
+      // last cycle gets this one back, not the paused cycle's.
+      this.publish(++this.cycleNo, this.clock.now(), [], 'enable', this.sessions.map(() => null));
+    } else this.publishStatus();
   }
 
   get isEnabled(): boolean {
@@ -308,8 +312,11 @@ export class SenseBridge {
     // Reads first: one that answers at once (a cached value) is then used by this cycle.
     if (this.nextReadAt <= now + COALESCE_MS) this.readTemperatures();
     this.arm();
-    // A cycle never rejects (faults become an INTERNAL alarm), so nothing is left unhandled.
-    if (due.length > 0) void this.startCycle(due, 'timer');
+    // Faults become an INTERNAL alarm; only when not even a report can be made is there an
+    // error left, and the log is all that can take it.
+    if (due.length > 0) {
+      void this.startCycle(due, 'timer').catch((err: unknown) => this.logError(`sense bridge: no report could be made: ${err instanceof Error ? err.message : String(err)}`));
+    }
   }
 
   private startCycle(due: Quantity[], trigger: BridgeReport['trigger']): Promise<BridgeReport> {

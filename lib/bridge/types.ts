@@ -372,7 +372,7 @@ export interface BridgeReport {
   /** Clock time the cycle started. */
   readonly at: number;
   readonly finishedAt: number;
-  readonly trigger: 'timer' | 'manual' | 'disable' | 'stop';
+  readonly trigger: 'timer' | 'manual' | 'enable' | 'disable' | 'stop';
   /** Quantities due in this cycle. */
   readonly due: readonly Quantity[];
   readonly enabled: boolean;

@@ -11,6 +11,9 @@ const ROOT = join(__dirname, '..', '..');
 export class SimulatorProcess {
   private child: ChildProcess | undefined;
   private stderrText = '';
+  private partial = '';
+  /** Each stderr line with the time (Date.now) it reached this process: when the device saw a host frame, give or take the pipe. */
+  readonly timeline: Array<{ readonly at: number; readonly line: string }> = [];
 
   constructor(
     readonly device: string,
@@ -35,6 +38,10 @@ export class SimulatorProcess {
       const timer = setTimeout(() => reject(new Error(`ve-direct simulate did not start within 20 s:\n${this.stderrText}`)), 20_000);
       child.stderr?.on('data', (chunk: Buffer) => {
         this.stderrText += chunk.toString('utf8');
+        const at = Date.now();
+        const lines = (this.partial + chunk.toString('utf8')).split('\n');
+        this.partial = lines.pop() ?? '';
+        for (const line of lines) this.timeline.push({ at, line });
         if (this.stderrText.includes('Ctrl-C to stop')) {
           clearTimeout(timer);
           resolve();

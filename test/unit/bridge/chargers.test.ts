@@ -192,7 +192,7 @@ describe('bridge: another master → refuse and say so', () => {
     assert.ok((rig.chargers[1]?.writes(0x2002).length ?? 0) >= 38);
     const alarm = rig.last().alarms.find((a) => a.code === 'CHARGER_CONFLICT');
     assert.equal(alarm?.errorCode, 'VE_CONFLICT');
-    assert.match(alarm?.message ?? '', /0x200E network mode 0x05 \(networked, external control\)/);
+    assert.match(alarm?.message ?? '', /0x200E network mode 0x05 \(Networked, External control\)/);
     assert.equal(rig.last().chargers[0]?.state, 'conflict');
     assert.equal(rig.last().status.key, 'conflict');
     assert.equal(rig.last().status.fill, 'red');
@@ -207,7 +207,7 @@ describe('bridge: another master → refuse and say so', () => {
     rig.start();
     await rig.run(20_000);
     assert.equal(rig.charger.writes().length, 0);
-    assert.match(rig.last().alarms.find((a) => a.code === 'CHARGER_CONFLICT')?.message ?? '', /0x200F network status 0x00: role slave, not stand-alone/);
+    assert.match(rig.last().alarms.find((a) => a.code === 'CHARGER_CONFLICT')?.message ?? '', /0x200F network status 0x00: role Slave, not stand-alone/);
   });
 
   it('sense bits already set before the bridge wrote (VE.Smart network) → conflict; gone → proceeds', async () => {

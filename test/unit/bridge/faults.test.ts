@@ -116,4 +116,17 @@ describe('bridge: a fault in its own code', () => {
     );
     assert.ok(maxGap(c2, 0x2002, cut, rig.clock.now()) <= 3100);
   });
+
+  it('a fault that breaks even the report: logged, no unhandled rejection, the bridge keeps running', async () => {
+    const rig = new Rig({ monitors: [{}], chargers: [{}] });
+    rig.charger.terminalVoltage = () => {
+      throw new Error('always');
+    };
+    rig.start();
+    await rig.run(10_000);
+    assert.equal(rig.reports.length, 0);
+    assert.ok(rig.errors.some((e) => e.includes('no report could be made: always')), JSON.stringify(rig.errors));
+    assert.ok(rig.bridge.status().text.length > 0);
+    await rig.bridge.stop();
+  });
 });
