@@ -12,7 +12,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { portRegistry } from '../lib/link/registry';
 import { isVeError } from '../lib/errors';
 import { listPorts } from '../lib/link/discovery';
-import { schemeFor } from '../lib/link/schemes';
+import { schemeFor } from '../lib/link/port-factory';
 // `sim:<device>` paths: the simulator adds its scheme to the link's table.
 import '../lib/sim/scheme';
 import type { VeDirectPort, VeDirectPortOptions } from '../lib/link/port';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { VeError } from '../../../lib/errors';
 import { VeDirectPort } from '../../../lib/link/port';
-import { deviceKey, pathProblem, schemeFor } from '../../../lib/link/schemes';
+import { deviceKey, pathProblem, schemeFor } from '../../../lib/link/port-factory';
 import { parseTcpPath } from '../../../lib/link/tcp-binding';
 import { encodeFrame, un16Bytes } from '../../../lib/protocol/hex-codec';
 import { textBlock } from '../../helpers/wire';
