@@ -29,17 +29,6 @@ function numberSetting(value: string | number | undefined, scale = 1): number | 
   return Number.isFinite(n) && n > 0 ? n * scale : undefined;
 }
 
-/** A query flag: `1` or `true`. */
-function flag(value: unknown): boolean {
-  return value === '1' || value === 'true';
-}
-
-/** A query parameter given once or repeated, as a list of non-empty strings (at most 16). */
-function queryList(value: unknown): string[] {
-  const values = Array.isArray(value) ? value : [value];
-  return values.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()).slice(0, 16);
-}
-
 /** The catalogue entry as the editor's register picker shows it. */
 function registerSummary(def: RegisterDef): Record<string, unknown> {
   return {
@@ -163,6 +152,15 @@ export = function (RED: NodeAPI): void {
   // ─── Admin endpoints for the editor ───────────────────────────────────────────────────────
   const canRead = RED.auth.needsPermission('ve-direct.read');
   const canWrite = RED.auth.needsPermission('ve-direct.write');
+
+  /** A query flag: `1` or `true`. */
+  const flag = (value: unknown): boolean => value === '1' || value === 'true';
+  /** A query parameter given once or repeated, as a list of non-empty strings (at most 16). */
+  const queryList = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : [value])
+      .filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+      .map((v) => v.trim())
+      .slice(0, 16);
 
   // The port list with Victron cables first (read permission). `probe=1` opens each port and
   // writes HEX requests to it, so it needs write permission, and it asks only Victron cables,
