@@ -8,9 +8,11 @@
  */
 
 import type { NodeAPI, NodeStatus } from 'node-red';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { portRegistry } from '../lib/link/registry';
+import { isVeError } from '../lib/errors';
 import { listPorts } from '../lib/link/discovery';
+import { schemeFor } from '../lib/link/port-factory';
 // `sim:<device>` paths: the simulator adds its scheme to the link's table.
 import '../lib/sim/scheme';
 import type { VeDirectPort, VeDirectPortOptions } from '../lib/link/port';
@@ -73,6 +75,15 @@ export = function (RED: NodeAPI): void {
         return null;
       }
       try {
+        schemeFor(node.path);
+      } catch (err) {
+        // A path no kind of port accepts (`tcp://host` without a port, `udp://…`): say so now.
+        const reason = isVeError(err) && typeof err.details.reason === 'string' ? err.details.reason : (err as Error).message;
+        node.portError = new Error(reason);
+        node.error(RED._('ve-direct-port.errors.cannot-use', { path: node.path, message: (err as Error).message }));
+        return null;
+      }
+      try {
         node.port = portRegistry.acquire(node.path, owner, options);
       } catch (err) {
         node.portError = err as Error;
@@ -132,13 +143,30 @@ export = function (RED: NodeAPI): void {
 
   // ─── Admin endpoints for the editor ───────────────────────────────────────────────────────
   const canRead = RED.auth.needsPermission('ve-direct.read');
+  const canWrite = RED.auth.needsPermission('ve-direct.write');
 
-  // Serial ports with Victron cables first; `probe=1` also asks each free port who is there.
-  RED.httpAdmin.get('/ve-direct/ports', canRead, (req: Request, res: Response) => {
-    listPorts({ probe: req.query.probe === '1' || req.query.probe === 'true' })
-      .then((result) => res.json(result))
-      .catch((err: unknown) => res.json({ ports: [], warning: String((err as Error).message ?? err) }));
-  });
+  /** A query flag: `1` or `true`. */
+  const flag = (value: unknown): boolean => value === '1' || value === 'true';
+  /** A query parameter given once or repeated, as a list of non-empty strings (at most 16). */
+  const queryList = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : [value])
+      .filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+      .map((v) => v.trim())
+      .slice(0, 16);
+
+  // The port list with Victron cables first (read permission). `probe=1` opens each port and
+  // writes HEX requests to it, so it needs write permission, and it asks only Victron cables,
+  // relays the user named (`path=tcp://…`, repeatable) and simulated devices — every serial
+  // port only with `all=1` (on a Pi /dev/ttyS0 is the console or a GPS).
+  RED.httpAdmin.get(
+    '/ve-direct/ports',
+    (req: Request, res: Response, next: NextFunction) => (flag(req.query.probe) ? canWrite : canRead)(req, res, next),
+    (req: Request, res: Response) => {
+      listPorts({ probe: flag(req.query.probe), probeAll: flag(req.query.all), paths: queryList(req.query.path) })
+        .then((result) => res.json(result))
+        .catch((err: unknown) => res.json({ ports: [], warning: String((err as Error).message ?? err) }));
+    },
+  );
 
   // A deployed port node's state, identity and counters (the config dialog's diagnostics).
   RED.httpAdmin.get('/ve-direct/ports/:id/status', canRead, (req: Request, res: Response) => {

@@ -1,5 +1,5 @@
 // The test command: runs every suite (or the ones named: unit, nodes, integration, e2e) with
-// node's test runner. Suites that need socat or Chromium say how to install them when missing.
+// node's test runner. Suites that need socat, ser2net or Chromium say how to install them when missing.
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,11 @@ import { spawnSync } from 'node:child_process';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITES = ['unit', 'nodes', 'integration', 'e2e'];
 const NEEDS = {
-  integration: [['socat', ['-V'], 'apt-get install -y socat']],
+  integration: [
+    ['socat', ['-V'], 'apt-get install -y socat'],
+    // Debian installs it in /usr/sbin, which a user's PATH may lack.
+    [['ser2net', '/usr/sbin/ser2net'], ['-v'], 'apt-get install -y ser2net'],
+  ],
   e2e: [['chromium', ['--version'], 'apt-get install -y chromium']],
 };
 
@@ -36,8 +40,10 @@ for (const suite of suites) {
     console.error(`unknown suite "${suite}"; choose from ${SUITES.join(', ')}`);
     process.exit(2);
   }
-  for (const [tool, args, install] of NEEDS[suite] ?? []) {
-    if (spawnSync(tool, args, { stdio: 'ignore' }).status !== 0) {
+  for (const [tools, args, install] of NEEDS[suite] ?? []) {
+    const candidates = Array.isArray(tools) ? tools : [tools];
+    const tool = candidates[0];
+    if (!candidates.some((t) => spawnSync(t, args, { stdio: 'ignore' }).status === 0)) {
       console.error(`The ${suite} tests need ${tool}, which is not installed. Install it (Debian/Raspberry Pi OS: sudo ${install}) and run again.`);
       process.exit(1);
     }

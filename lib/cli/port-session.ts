@@ -8,7 +8,7 @@ import { VeError, isVeError, quoteInput } from '../errors';
 import type { DeviceIdentity } from '../link/device';
 import { silentLogger, type LinkLogger } from '../link/log';
 import { VeDirectPort, type VeDirectPortOptions } from '../link/port';
-import { pathProblem } from '../link/schemes';
+import { pathProblem } from '../link/port-factory';
 // `sim:<device>` paths: the simulator adds its scheme to the link's table.
 import '../sim/scheme';
 import type { CliIo } from './command';

@@ -24,7 +24,7 @@ import { isVeError } from '../errors';
 import type { DeviceIdentity } from './device';
 import { VeDirectPort, type VeDirectPortOptions } from './port';
 import { portRegistry, type PortRegistry } from './registry';
-import { deviceKey, listSchemes, schemeFor } from './schemes';
+import { deviceKey, listSchemes, schemeFor } from './port-factory';
 import { serialScheme } from './serial-scheme';
 
 export interface DiscoveredPort {

@@ -24,8 +24,8 @@
  *   caller turns retries off for writes that must never happen twice (flash-backed settings).
  *
  * A link that carries no HEX: many network relays pass only device → host, and a few devices
- * speak only Text. When `noHexAfter` attempts in a row get no reply while Text keeps arriving,
- * the client says so (`hexLink` event, `carriesHex` false): every request is refused at once
+ * speak only Text. When, on a connection that has not answered yet, `noHexAfter` attempts in a
+ * row get no reply while Text keeps arriving, the client says so (`hexLink` event, `carriesHex` false): every request is refused at once
  * with VE_NO_HEX instead of timing out one by one, and a ping goes out every `noHexProbeMs`
  * (30 s); any HEX reply — to that ping or to anything — clears it. A reconnect starts afresh.
  *
@@ -462,7 +462,9 @@ export class HexClient {
     p.timer = undefined;
     this.counters.timeouts++;
     this.unanswered++;
-    if (this.hex !== false && this.unanswered >= this.options.noHexAfter && this.textWhileUnanswered) {
+    // Only on a connection that has not answered yet: one that did carries HEX, and a few
+    // timeouts there are a busy or sleepy device, not a one-way relay.
+    if (this.hex === null && this.unanswered >= this.options.noHexAfter && this.textWhileUnanswered) {
       this.noHexDetected(p);
       return;
     }

@@ -14,6 +14,8 @@ import './tcp-binding';
 
 export { VE_DIRECT_BAUD_RATE, streamWithBinding, type PortFactory } from './serial-stream';
 export { platformBinding } from './serial-scheme';
+// The table, with this layer's schemes loaded: use it from here, not from schemes.ts.
+export { deviceKey, listSchemes, pathProblem, registerScheme, schemeFor, type PathScheme } from './schemes';
 
 /** The binding for a path; throws VE_BAD_INPUT for a path no scheme accepts. */
 export function bindingFor(path: string): BindingInterface {

@@ -17,9 +17,9 @@
 
 import { VeError } from '../errors';
 import { VeDirectPort, type VeDirectPortOptions } from './port';
-import { deviceKey } from './schemes';
+import { deviceKey } from './port-factory';
 
-export { deviceKey } from './schemes';
+export { deviceKey } from './port-factory';
 
 interface Entry {
   readonly key: string;

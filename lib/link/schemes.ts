@@ -10,6 +10,9 @@
  * (`udp://…`, `foo:bar`) that nobody knows — that is refused with a clear message rather than
  * looked for as a file. `tcp://` lives in this layer; `sim:` is registered by the simulator
  * (lib/sim), so the link layer never depends on it.
+ *
+ * Use the table through port-factory.ts, which loads this layer's schemes (serial, tcp); this
+ * module alone knows none.
  */
 
 import type { BindingInterface, PortInfo } from '@serialport/bindings-interface';

@@ -28,10 +28,10 @@ export type LinkReasonKey =
 
 const RULES: ReadonlyArray<{ test: RegExp; text: string; key: LinkReasonKey }> = [
   // Network relays (tcp://): the binding's messages start with the socket error code.
-  { test: /^ECONNREFUSED/, text: 'connection refused (is the relay running?)', key: 'refused' },
+  { test: /^ECONNREFUSED/, text: 'connection refused', key: 'refused' },
   { test: /^ETIMEDOUT/, text: 'relay unreachable (no answer)', key: 'unreachable' },
   { test: /^ENOTFOUND/, text: 'relay host not found', key: 'unknown-host' },
-  { test: /^ECONNRESET|^connection (closed by|to) /, text: 'connection to the relay lost', key: 'disconnected' },
+  { test: /^ECONNRESET|^connection (closed by|to) /, text: 'relay connection lost', key: 'disconnected' },
   { test: /ENOENT|No such file or directory|does not exist/i, text: 'port not found (unplugged?)', key: 'not-found' },
   { test: /EACCES|Permission denied/i, text: 'permission denied (is the user in the dialout group?)', key: 'permission-denied' },
   { test: /Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN/i, text: 'port in use by another program', key: 'in-use' },

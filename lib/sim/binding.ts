@@ -2,8 +2,8 @@
  * A serialport binding (@serialport/bindings-interface) whose ports are simulated devices:
  * opening `sim:<device>[#<instance>]` attaches to that device of the registry, reads return
  * what it sends, writes reach it. Everything above the binding — SerialPortStream, parsers,
- * the link layer — is the real code. Other paths are refused here; the port factory picks
- * the platform binding for them.
+ * the link layer — is the real code. Other paths are refused here; `scheme.ts` puts this
+ * binding in the link's path-scheme table for `sim:` paths, the link picks others for the rest.
  *
  * Like a real cable: one opener at a time (a second gets the "Cannot lock port" error of
  * bindings-cpp), and a port opened at a baud rate other than VE.Direct's 19200 reads garbage

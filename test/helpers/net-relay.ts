@@ -7,30 +7,25 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireSocat } from './pty';
 
-/** Fails with a clear message when ser2net is missing. */
-export function requireSer2net(): void {
-  const probe = spawnSync('ser2net', ['-v'], { stdio: 'ignore' });
-  if (probe.status !== 0) {
-    throw new Error('the tcp:// tests need ser2net, which is not installed (Debian/Raspberry Pi OS: sudo apt-get install -y ser2net)');
-  }
+export { freePort } from './node-red-process';
+
+/** The ser2net program (Debian installs it in /usr/sbin, which a user's PATH may lack). */
+function ser2netProgram(): string | undefined {
+  return ['ser2net', '/usr/sbin/ser2net'].find((file) => spawnSync(file, ['-v'], { stdio: 'ignore' }).status === 0);
 }
 
-/** A loopback TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/** The ser2net program; fails with a clear message when it is missing. */
+export function requireSer2net(): string {
+  const program = ser2netProgram();
+  if (program === undefined) {
+    throw new Error('the tcp:// tests need ser2net, which is not installed (Debian/Raspberry Pi OS: sudo apt-get install -y ser2net)');
+  }
+  return program;
 }
 
 /** Resolves once something accepts connections on 127.0.0.1:port. */
@@ -98,13 +93,14 @@ abstract class RelayProcess {
 /** ser2net 4 relaying 127.0.0.1:port to a serial device (one end of a pty pair). */
 export class Ser2net extends RelayProcess {
   private readonly dir: string;
+  private readonly program: string;
 
   constructor(
     port: number,
     readonly device: string,
   ) {
     super(port);
-    requireSer2net();
+    this.program = requireSer2net();
     this.dir = mkdtempSync(join(tmpdir(), 've-ser2net-'));
     // The minimal configuration the README shows, on loopback and a free port.
     writeFileSync(
@@ -122,7 +118,7 @@ export class Ser2net extends RelayProcess {
 
   protected command(): { file: string; args: string[] } {
     // -n: stay in the foreground; own pid file (the default one is the system service's).
-    return { file: 'ser2net', args: ['-n', '-c', join(this.dir, 'ser2net.yaml'), '-P', join(this.dir, 'ser2net.pid')] };
+    return { file: this.program, args: ['-n', '-c', join(this.dir, 'ser2net.yaml'), '-P', join(this.dir, 'ser2net.pid')] };
   }
 
   async dispose(): Promise<void> {
