@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Framer } from '../lib/protocol/framer';
-import { buildMixedStream, loadCorpus, WIRE_BYTES_PER_SECOND } from './stream';
+import { runPeer } from './framer';
+import { buildMixedStream, chunks, loadCorpus, WIRE_BYTES_PER_SECOND } from './stream';
 
 const MAIN = join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
 
@@ -105,6 +106,14 @@ export async function benchDecode(options: { megabytes?: number; runs?: number; 
     console.log(`  wall MB/s: best ${Math.max(...wall).toFixed(1)}, median ${median(wall).toFixed(1)}`);
     console.log(`  × wire rate (CPU median): ${Math.round((median(cpu) * 1e6) / WIRE_BYTES_PER_SECOND).toLocaleString('en-US')}`);
     console.log(`  peak RSS: ${median(results.map((r) => r.maxRssMb)).toFixed(0)} MB (median)`);
+    // The peer's parser in process, on the same bytes through its serial path (one run: it is
+    // slow): a whole decode process, start-up and JSON included, against parsing alone.
+    const peer = runPeer(chunks(stream.bytes, 43), true);
+    const peerRate = mb / peer.cpuSeconds;
+    console.log(
+      `  @signalk/vedirect-serial-usb, serial path, checksum on, in process (parsing only, one run): ${peerRate.toFixed(1)} MB/s of CPU time, ` +
+        `${peer.otherOut}; decode as a process ÷ this: ${(median(cpu) / peerRate).toFixed(1)}`,
+    );
 
     // The slow reader: the same stream repeated to the size asked for.
     const slow = join(dir, 'slow.bin');

@@ -57,7 +57,7 @@ interface Output {
   readonly corruptOut: number;
 }
 
-interface Run {
+export interface Run {
   readonly cpuSeconds: number;
   readonly wallSeconds: number;
   /** Blocks (ours) or deltas (the peer's) emitted: the same in every run, or the run is broken. */
@@ -119,7 +119,7 @@ function peerPipeline(checksum: boolean): { lines: Transform; parser: PeerParser
   return { lines, parser };
 }
 
-function runPeer(parts: readonly Buffer[], checksum: boolean): Run {
+export function runPeer(parts: readonly Buffer[], checksum: boolean): Run {
   const timing = timed(() => {
     const { lines, parser } = peerPipeline(checksum);
     let deltas = 0;
