@@ -39,11 +39,14 @@ export interface DecodeRun {
   readonly code: number | null;
 }
 
-/** Run `decode FILE`; the output is read at once, or only after `readAfterMs`. */
-export function runDecode(file: string, readAfterMs = 0): Promise<DecodeRun> {
+/**
+ * Run `decode FILE`; the output is read at once, or only after `readAfterMs`. `main` is the
+ * built CLI to run (another build's, to compare).
+ */
+export function runDecode(file: string, readAfterMs = 0, main = MAIN): Promise<DecodeRun> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--import', REPORT_USAGE, MAIN, 'decode', file], { stdio: ['ignore', 'pipe', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', REPORT_USAGE, main, 'decode', file], { stdio: ['ignore', 'pipe', 'inherit', 'pipe'] });
     const stdout = child.stdout!;
     const usagePipe = child.stdio[3] as Readable;
     let usage = '';
