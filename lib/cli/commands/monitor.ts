@@ -70,15 +70,18 @@ const CLEAR_TO_SCREEN_END = '\x1b[J';
 
 /**
  * The table redrawn in place on a terminal: cursor home, each line over the previous one's
- * (cleared to its end), the rest of the screen cleared. Lines that do not fit the terminal's
- * height are cut, with a note, so the top never scrolls away.
+ * (cleared to its end), the rest of the screen cleared. What does not fit the terminal is
+ * cut — lines at its width, the table at its height, with a note — since a wrapped or
+ * scrolled line would push the top of the table away.
  */
-export function screen(lines: readonly string[], rows: number | undefined): string {
+export function screen(lines: readonly string[], size: { readonly rows?: number; readonly columns?: number } = {}): string {
+  const { rows, columns } = size;
   let shown = [...lines];
-  if (rows !== undefined && rows > 1 && shown.length > rows - 1) {
+  if (rows !== undefined && rows > 2 && shown.length > rows - 1) {
     const hidden = shown.length - (rows - 2);
     shown = [...shown.slice(0, rows - 2), `  … ${hidden} more lines: make the terminal taller`];
   }
+  if (columns !== undefined && columns > 1) shown = shown.map((l) => (l.length > columns - 1 ? l.slice(0, columns - 2) + '…' : l));
   return CURSOR_HOME + shown.map((l) => l + CLEAR_TO_LINE_END).join('\n') + '\n' + CLEAR_TO_SCREEN_END;
 }
 
@@ -111,7 +114,7 @@ async function monitor(path: string, io: CliIo, options: { table: boolean; count
       if (last === null) return;
       const lines = tableLines(port.identity, last);
       lines[0] = `${lines[0]!}  ·  ${state}  ·  ${new Date().toTimeString().slice(0, 8)}  ·  Ctrl-C to stop`;
-      io.stdout.write(screen(lines, terminal.rows));
+      io.stdout.write(screen(lines, { rows: terminal.rows, columns: terminal.columns }));
     };
     if (redraw) io.stdout.write(CLEAR_SCREEN);
     await new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runCliCaptured } from '../../helpers/cli';
+import { screen } from '../../../lib/cli/commands/monitor';
 
 // Simulated devices and the link run on unref'd timers; keep the test process up meanwhile.
 const keepAlive = setInterval(() => undefined, 1000);
@@ -49,6 +50,18 @@ describe('ve-direct monitor --table', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.match(/^BMV-712 Smart HQ\w+$/gm)?.length, 2);
     assert.ok(!r.stdout.includes('\x1b'), 'no escape sequences into a pipe');
+  });
+
+  it('a redraw goes home, clears behind each line and below, and fits the terminal', () => {
+    const lines = ['SmartShunt 500A/50mV HQ2312SHT01  ·  connected', ...Array.from({ length: 30 }, (_, i) => `  value${i}  ${i} V`)];
+    assert.equal(screen(['a', 'b']), '\x1b[Ha\x1b[K\nb\x1b[K\n\x1b[J');
+    const out = screen(lines, { rows: 10, columns: 20 });
+    assert.ok(out.startsWith('\x1b[H') && out.endsWith('\n\x1b[J'));
+    const shown = out.slice(3, -7).split('\x1b[K\n');
+    assert.equal(shown.length, 9, 'one row left free, so nothing scrolls');
+    assert.equal(shown[0], 'SmartShunt 500A/50…');
+    assert.equal(shown[8], '  … 23 more lines:…');
+    assert.ok(shown.every((l) => l.length <= 19));
   });
 
   it('on a terminal (tmux): redrawn in place, the state in its first line', async () => {
