@@ -217,6 +217,14 @@ export function benchFramer(options: { megabytes?: number; runs?: number } = {})
       'also emitted': r.otherOut,
     })),
   );
+  const textOnly = buildMixedStream(corpus, (options.megabytes ?? 8) * 1024 * 1024, 42, true);
+  const textParts = chunks(textOnly.bytes, 43);
+  const oursText = measure('Framer, Text only', textOnly.bytes.length, runs, () => runOurs(textParts), () => outputOurs(textParts, textOnly));
+  console.log(
+    `The Framer on the same blocks without HEX frames (${(textOnly.bytes.length / 1e6).toFixed(1)} MB, Text only): ` +
+      `CPU ${oursText.cpuBest.toFixed(1)} MB/s best, ${oursText.cpuMedian.toFixed(1)} median; wall ${oursText.wallMedian.toFixed(1)} median; ` +
+      `${oursText.blocksOut} blocks out, ${oursText.corruptOut} corrupt.`,
+  );
   const heap = heapGrowthOurs(corpus, 100);
   console.log(
     `Heap growth over 100 MB through one Framer: ${heap.heapGrowthMb.toFixed(2)} MB (RSS ${heap.rssGrowthMb.toFixed(2)} MB)${(globalThis as { gc?: unknown }).gc ? '' : ' — run node with --expose-gc for exact numbers'}.`,
