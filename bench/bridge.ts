@@ -49,6 +49,8 @@ export interface BridgeBenchRow {
   readonly scenario: string;
   readonly deviceMinutes: number;
   readonly wallMs: number;
+  /** CPU time (user + system) of this process for the row: steadier than wall time on a shared machine. */
+  readonly cpuMs: number;
   readonly ageVoltage: { readonly median: number; readonly p95: number; readonly max: number };
   readonly ageTemperature: { readonly median: number; readonly p95: number; readonly max: number };
   /** Per charger, per minute: voltage and temperature writes (min over the chargers). */
@@ -158,6 +160,7 @@ const PHASES = 10;
 
 export async function runScenario(scenario: Scenario, minutes: number): Promise<BridgeBenchRow> {
   const started = Date.now();
+  const cpu = process.cpuUsage();
   const runs: Measured[] = [];
   for (let i = 0; i < PHASES; i++) runs.push(await runOnce(scenario, minutes / PHASES, Math.round((i * 1000) / PHASES) + 7));
   const all = <T>(pick: (m: Measured) => readonly T[]): T[] => runs.flatMap((m) => [...pick(m)]);
@@ -183,10 +186,12 @@ export async function runScenario(scenario: Scenario, minutes: number): Promise<
     t: runs.reduce((sum, m) => sum + (m.perCharger[i]?.t ?? 0), 0) / minutesMeasured,
   }));
   const monitorCounts = sumLines((m) => m.monitorCounts);
+  const used = process.cpuUsage(cpu);
   return {
     scenario: scenario.name,
     deviceMinutes: minutes,
     wallMs: Date.now() - started,
+    cpuMs: Math.round((used.user + used.system) / 1000),
     ageVoltage: stats(all((m) => m.ageV)),
     ageTemperature: stats(all((m) => m.ageT)),
     writesPerMinute: {
@@ -218,7 +223,7 @@ function pad(text: string, width: number): string {
 export function formatRows(rows: readonly BridgeBenchRow[]): string {
   const cycleCapacity = LINE_BYTES_PER_S * 3;
   const lines: string[] = [];
-  const header = ['', 'age V med/p95/max ms', 'age T med/p95/max ms', 'writes/charger/min V+T', 'max gap V / T s', 'B/cycle to+from charger', 'B/cycle to+from monitor', 'charger line B/s in / out', 'flash', 'wall ms'];
+  const header = ['', 'age V med/p95/max ms', 'age T med/p95/max ms', 'writes/charger/min V+T', 'max gap V / T s', 'B/cycle to+from charger', 'B/cycle to+from monitor', 'charger line B/s in / out', 'flash', 'CPU ms', 'wall ms'];
   const table = rows.map((r) => [
     r.scenario,
     `${r.ageVoltage.median} / ${r.ageVoltage.p95} / ${r.ageVoltage.max}`,
@@ -229,6 +234,7 @@ export function formatRows(rows: readonly BridgeBenchRow[]): string {
     `${r.monitorBytesPerCycle.toDevice.toFixed(1)} + ${r.monitorBytesPerCycle.replies.toFixed(1)}`,
     `${r.chargerLine.fromDevice.toFixed(0)} / ${r.chargerLine.toDevice.toFixed(1)}`,
     String(r.flashWrites),
+    String(r.cpuMs),
     String(r.wallMs),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));

@@ -57,7 +57,7 @@ interface Output {
   readonly corruptOut: number;
 }
 
-interface Run {
+export interface Run {
   readonly cpuSeconds: number;
   readonly wallSeconds: number;
   /** Blocks (ours) or deltas (the peer's) emitted: the same in every run, or the run is broken. */
@@ -119,7 +119,7 @@ function peerPipeline(checksum: boolean): { lines: Transform; parser: PeerParser
   return { lines, parser };
 }
 
-function runPeer(parts: readonly Buffer[], checksum: boolean): Run {
+export function runPeer(parts: readonly Buffer[], checksum: boolean): Run {
   const timing = timed(() => {
     const { lines, parser } = peerPipeline(checksum);
     let deltas = 0;
@@ -216,6 +216,14 @@ export function benchFramer(options: { megabytes?: number; runs?: number } = {})
       'corrupt out': r.corruptOut,
       'also emitted': r.otherOut,
     })),
+  );
+  const textOnly = buildMixedStream(corpus, (options.megabytes ?? 8) * 1024 * 1024, 42, true);
+  const textParts = chunks(textOnly.bytes, 43);
+  const oursText = measure('Framer, Text only', textOnly.bytes.length, runs, () => runOurs(textParts), () => outputOurs(textParts, textOnly));
+  console.log(
+    `The Framer on the same blocks without HEX frames (${(textOnly.bytes.length / 1e6).toFixed(1)} MB, Text only): ` +
+      `CPU ${oursText.cpuBest.toFixed(1)} MB/s best, ${oursText.cpuMedian.toFixed(1)} median; wall ${oursText.wallMedian.toFixed(1)} median; ` +
+      `${oursText.blocksOut} blocks out, ${oursText.corruptOut} corrupt.`,
   );
   const heap = heapGrowthOurs(corpus, 100);
   console.log(

@@ -79,7 +79,11 @@ export interface MixedStream {
   readonly intactKeys: Set<string>;
 }
 
-export function buildMixedStream(corpus: Corpus, targetBytes: number, seed: number): MixedStream {
+/**
+ * The mixed stream; with `textOnly`, the same blocks (and corruptions) without any HEX frame,
+ * as a device nobody polls sends.
+ */
+export function buildMixedStream(corpus: Corpus, targetBytes: number, seed: number, textOnly = false): MixedStream {
   const rnd = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const parts: Buffer[] = [];
@@ -101,7 +105,7 @@ export function buildMixedStream(corpus: Corpus, targetBytes: number, seed: numb
     } else {
       sentIntact++;
       intactKeys.add(blockKey(fields));
-      if (roll < 0.07) {
+      if (roll < 0.07 && !textOnly) {
         const frame = Buffer.from(pick(corpus.asyncFrames), 'latin1');
         const at = Math.floor(rnd() * (wire.length - 1));
         wire = Buffer.concat([wire.subarray(0, at), frame, wire.subarray(at)]);
@@ -111,7 +115,7 @@ export function buildMixedStream(corpus: Corpus, targetBytes: number, seed: numb
     }
     parts.push(wire);
     size += wire.length;
-    for (let n = Math.floor(rnd() * 5); n > 0; n--) {
+    for (let n = textOnly ? 0 : Math.floor(rnd() * 5); n > 0; n--) {
       const frame = Buffer.from(pick(corpus.frames), 'latin1');
       parts.push(frame);
       size += frame.length;

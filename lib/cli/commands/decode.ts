@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 import { Framer, FRAME_ERROR_KINDS, type FramerEvent } from '../../protocol/framer';
-import { interpretResponse, toUpperHex, FRAME_ERROR_CODE } from '../../protocol/hex-codec';
+import { interpretResponse, toUpperHex, FRAME_ERROR_CODE, Response, type HexFrame } from '../../protocol/hex-codec';
 import { findRegister, formatRegisterId } from '../../protocol/catalog/registers';
 import { findProduct } from '../../protocol/catalog/products';
 import { decodeRegisterValue, decodeTextBlock } from '../../protocol/value-codec';
@@ -55,6 +55,7 @@ Exit status: 0 at the end of the input, 1 when the input cannot be read, 2 on us
 
 /** The error kind of a valid frame whose value cannot be decoded (with --decoded). */
 const VALUE_ERROR = 'hex-value';
+const VALUE_ERROR_LINE = `{"type":"error","error":"${VALUE_ERROR}"`;
 
 export interface DecodeOptions {
   readonly decoded: boolean;
@@ -136,43 +137,58 @@ function hexToJson(event: Extract<FramerEvent, { kind: 'hex-frame' }>, options: 
 }
 
 /**
- * One unit as a JSON line, exactly as JSON.stringify writes it. Without --decoded, a HEX unit
- * holds only numbers and hex digits (hexToJson adds names and texts only when decoding), and
- * HEX units make up most units on a busy link: those are written directly, several times
- * faster than the generic serializer.
+ * One unit as the line decode prints: exactly `JSON.stringify(eventToJson(event)) + '\n'`.
+ * Without --decoded, the units of a busy link (HEX replies, plain blocks) are written
+ * directly: a HEX unit holds only numbers and hex digits, and this is several times faster
+ * than building the object and serializing it.
  */
-function unitLine(unit: Record<string, unknown>, decoded: boolean): string {
-  if (!decoded && unit.type === 'hex') {
-    let line = `{"type":"hex","command":${unit.command as number},"data":"${unit.data as string}"`;
-    if (unit.register !== undefined) line += `,"register":"${unit.register as string}","flags":${unit.flags as number},"value":"${unit.value as string}"`;
-    return line + '}\n';
+export function eventLine(event: FramerEvent, options: DecodeOptions): string {
+  if (!options.decoded) {
+    if (event.kind === 'text-block') return `{"type":"text","fields":${JSON.stringify(event.fields)}}\n`;
+    if (event.kind === 'hex-frame') return plainHexLine(event.frame);
   }
-  return JSON.stringify(unit) + '\n';
+  return JSON.stringify(eventToJson(event, options)) + '\n';
 }
 
-/** Resolves when `out` can take more, or when waiting no longer makes sense (closed, interrupted). */
-function drained(out: Writable, interrupted: Promise<void>): Promise<void> {
+/** The register replies hexToJson splits into id, flags and value (see interpretResponse). */
+const REGISTER_REPLIES: ReadonlySet<number> = new Set([Response.Get, Response.Set, Response.Async]);
+
+function plainHexLine(frame: HexFrame): string {
+  const { command, payload } = frame;
+  const data = toUpperHex(payload);
+  let line = `{"type":"hex","command":${command},"data":"${data}"`;
+  if (REGISTER_REPLIES.has(command) && payload.length >= 3) {
+    // The id is little-endian: its digits are the first two bytes', swapped.
+    line += `,"register":"0x${data.slice(2, 4)}${data.slice(0, 2)}","flags":${payload[2]!},"value":"${data.slice(6)}"`;
+  }
+  return line + '}\n';
+}
+
+/** Resolves when `out` can take more, or when waiting no longer makes sense (closed, aborted). */
+function drained(out: Writable, stop: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       out.off('drain', done);
       out.off('close', done);
       out.off('error', done);
+      stop.removeEventListener('abort', done);
       resolve();
     };
     out.on('drain', done);
     out.on('close', done);
     out.on('error', done);
-    void interrupted.then(done);
+    stop.addEventListener('abort', done);
+    if (stop.aborted) done();
   });
 }
 
 async function decodeStream(input: Readable, io: CliIo, options: DecodeOptions & { stats: boolean }): Promise<number> {
   const framer = new Framer();
   let valueErrors = 0;
-  let stopped = false;
   // A live device never ends: stop reading on Ctrl-C and still print the counters.
+  const stop = new AbortController();
   void io.interrupted.then(() => {
-    stopped = true;
+    stop.abort();
     input.destroy();
   });
   try {
@@ -181,13 +197,13 @@ async function decodeStream(input: Readable, io: CliIo, options: DecodeOptions &
       // One write per chunk read, not one per unit.
       let text = '';
       for (const event of framer.push(bytes)) {
-        const unit = eventToJson(event, options);
-        if (unit.type === 'error' && unit.error === VALUE_ERROR) valueErrors++;
-        text += unitLine(unit, options.decoded);
+        const line = eventLine(event, options);
+        if (options.decoded && event.kind === 'hex-frame' && line.startsWith(VALUE_ERROR_LINE)) valueErrors++;
+        text += line;
       }
       // A reader slower than the input (a pager, `| jq` on a big dump) must not make the
       // output pile up in memory: stop reading until it has caught up.
-      if (text !== '' && !io.stdout.write(text) && !stopped) await drained(io.stdout, io.interrupted);
+      if (text !== '' && !io.stdout.write(text) && !stop.signal.aborted) await drained(io.stdout, stop.signal);
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return 0;

@@ -4,7 +4,10 @@
  */
 
 import { parseArgs } from 'node:util';
-import type { RegisterReading } from '../../link/device';
+import { VeError, isVeError } from '../../errors';
+import type { DeviceIdentity, RegisterReading } from '../../link/device';
+import { equivalentRegisters, otherFamilyHint } from '../../protocol/catalog/equivalents';
+import { findRegister } from '../../protocol/catalog/registers';
 import { resolveRegister } from '../../link/register-ref';
 import { UsageError, writeJsonLine, type CliCommand } from '../command';
 import { checkRegisterArgument, parseTimeout, withPort } from '../port-session';
@@ -27,13 +30,29 @@ Options:
   -h, --help    show this help
 
 Exit status: 0 read, 1 refused or no answer (VE_UNKNOWN_ID: the device has no such register;
-VE_TIMEOUT: no reply within 1 s, after one retry; the message names the code), 2 usage errors.`;
+VE_TIMEOUT: no reply within 1 s, after one retry; the message names the code), 2 usage errors.
+When the register belongs to another family of devices (batteryVoltage, 0xED8D, is a battery
+monitor's; an MPPT's battery voltage is chargerVoltage, 0xEDD5), the message says which
+register of the device's own family to read.`;
 
 /** The JSON `get` and `set` print for a reading. */
 export function readingJson(r: RegisterReading): Record<string, unknown> {
   const out: Record<string, unknown> = { register: r.register, name: r.name, value: r.value, unit: r.unit, raw: r.raw, flags: r.flags };
   if (r.text !== undefined) out.text = r.text;
   return out;
+}
+
+/**
+ * A register the device does not know (VE_UNKNOWN_ID) is often one of another family's (a
+ * monitor's batteryVoltage asked of a charger): add which register of its family to read.
+ */
+export function withFamilyHint(err: unknown, register: string, identity: DeviceIdentity): unknown {
+  if (!isVeError(err) || err.code !== 'VE_UNKNOWN_ID' || identity.family === null) return err;
+  const def = findRegister(register);
+  const hint = def && otherFamilyHint(def, identity.family);
+  if (!def || hint === undefined) return err;
+  const instead = equivalentRegisters(def, identity.family).map((r) => r.name);
+  return new VeError('VE_UNKNOWN_ID', `${err.message}. ${hint}`, { ...err.details, suggestions: instead });
 }
 
 export const getCommand: CliCommand = {
@@ -51,7 +70,11 @@ export const getCommand: CliCommand = {
     const timeoutMs = parseTimeout(values.timeout);
     // An unknown name is a usage mistake: say so before opening anything.
     checkRegisterArgument(() => resolveRegister(register));
-    const reading = await withPort(path, io, 'get', { timeoutMs, verbose: values.verbose === true }, (port) => port.get(register));
+    const reading = await withPort(path, io, 'get', { timeoutMs, verbose: values.verbose === true }, (port, identity) =>
+      port.get(register).catch((err: unknown) => {
+        throw withFamilyHint(err, register, identity);
+      }),
+    );
     writeJsonLine(io.stdout, readingJson(reading));
     return 0;
   },

@@ -18,13 +18,15 @@ Output, one JSON object per cycle:
   {"port":"sim:smartshunt","product":"SmartShunt 500A/50mV","serial":"HQ2312SHT01",
    "values":{"batteryVoltage":{"value":12.78,"unit":"V"},"stateOfCharge":{"value":80,"unit":"%"},...}}
 Values are scaled to their units; "not available" is null; enumerations add a "text".
-With --table, an aligned table per cycle instead. Changes of the link's state (stale, error,
-reconnecting) go to stderr.
+With --table, an aligned table instead: on a terminal it is redrawn in place every cycle,
+with the link's state (connected, stale, error, reconnecting) and the time in its first
+line; into a pipe or a file, one table per cycle scrolls by. Otherwise changes of the link's
+state go to stderr.
 
 Only checksum-valid Text blocks are shown; broken ones are counted and dropped.
 
 Options:
-  --table       a table per cycle instead of JSON lines
+  --table       a table instead of JSON lines (redrawn in place on a terminal)
   --count N     stop after N snapshots
   --timeout MS  how long to wait for the device to be identified (default 10000)
   --verbose     print what the link does to stderr
@@ -46,14 +48,41 @@ function snapshotJson(path: string, identity: DeviceIdentity | null, snapshot: T
   return { port: path, product: identity?.product ?? null, serial: identity?.serial ?? null, values };
 }
 
-function table(identity: DeviceIdentity | null, snapshot: TextSnapshotReading): string {
+function tableLines(identity: DeviceIdentity | null, snapshot: TextSnapshotReading): string[] {
   const rows = Object.entries(snapshot.values).map(([name, v]) => {
     const value = v.value === null ? '—' : String(v.value);
     return [name, `${value}${v.unit ? ` ${v.unit}` : ''}`, v.text ?? ''] as const;
   });
   const width = Math.max(...rows.map((r) => r[0].length), 4);
   const header = `${identity?.product ?? 'device'} ${identity?.serial ?? ''}`.trim();
-  return [header, ...rows.map(([n, v, t]) => `  ${n.padEnd(width)}  ${v}${t ? `  (${t})` : ''}`), ''].join('\n') + '\n';
+  return [header, ...rows.map(([n, v, t]) => `  ${n.padEnd(width)}  ${v}${t ? `  (${t})` : ''}`)];
+}
+
+/** The table as scrolling text, for a pipe or a file: one table per cycle, a blank line after. */
+function table(identity: DeviceIdentity | null, snapshot: TextSnapshotReading): string {
+  return [...tableLines(identity, snapshot), ''].join('\n') + '\n';
+}
+
+const CURSOR_HOME = '\x1b[H';
+const CLEAR_SCREEN = '\x1b[2J';
+const CLEAR_TO_LINE_END = '\x1b[K';
+const CLEAR_TO_SCREEN_END = '\x1b[J';
+
+/**
+ * The table redrawn in place on a terminal: cursor home, each line over the previous one's
+ * (cleared to its end), the rest of the screen cleared. What does not fit the terminal is
+ * cut — lines at its width, the table at its height, with a note — since a wrapped or
+ * scrolled line would push the top of the table away.
+ */
+export function screen(lines: readonly string[], size: { readonly rows?: number; readonly columns?: number } = {}): string {
+  const { rows, columns } = size;
+  let shown = [...lines];
+  if (rows !== undefined && rows > 2 && shown.length > rows - 1) {
+    const hidden = shown.length - (rows - 2);
+    shown = [...shown.slice(0, rows - 2), `  … ${hidden} more lines: make the terminal taller`];
+  }
+  if (columns !== undefined && columns > 1) shown = shown.map((l) => (l.length > columns - 1 ? l.slice(0, columns - 2) + '…' : l));
+  return CURSOR_HOME + shown.map((l) => l + CLEAR_TO_LINE_END).join('\n') + '\n' + CLEAR_TO_SCREEN_END;
 }
 
 function describeState(s: PortState): string {
@@ -73,16 +102,37 @@ function describeState(s: PortState): string {
 }
 
 async function monitor(path: string, io: CliIo, options: { table: boolean; count: number; timeoutMs: number; verbose: boolean }): Promise<number> {
+  // On a terminal the table is redrawn in place, with the link's state in its header; into a
+  // pipe or a file it scrolls, and state changes go to stderr.
+  const terminal = io.stdout as Partial<NodeJS.WriteStream>;
+  const redraw = options.table && terminal.isTTY === true;
   await withPort(path, io, 'monitor', { timeoutMs: options.timeoutMs, verbose: options.verbose }, async (port) => {
     let seen = 0;
+    let last: TextSnapshotReading | null = null;
+    let state = 'connected';
+    const draw = (): void => {
+      if (last === null) return;
+      const lines = tableLines(port.identity, last);
+      lines[0] = `${lines[0]!}  ·  ${state}  ·  ${new Date().toTimeString().slice(0, 8)}  ·  Ctrl-C to stop`;
+      io.stdout.write(screen(lines, { rows: terminal.rows, columns: terminal.columns }));
+    };
+    if (redraw) io.stdout.write(CLEAR_SCREEN);
     await new Promise<void>((resolve) => {
       const removers = [
         port.on('snapshot', (snapshot) => {
-          if (options.table) io.stdout.write(table(port.identity, snapshot));
+          if (redraw) {
+            last = snapshot;
+            draw();
+          } else if (options.table) io.stdout.write(table(port.identity, snapshot));
           else writeJsonLine(io.stdout, snapshotJson(path, port.identity, snapshot));
           if (++seen >= options.count) stop();
         }),
-        port.on('state', (s) => io.stderr.write(`ve-direct monitor: ${describeState(s)}\n`)),
+        port.on('state', (s) => {
+          if (redraw) {
+            state = describeState(s);
+            draw();
+          } else io.stderr.write(`ve-direct monitor: ${describeState(s)}\n`);
+        }),
       ];
       const stop = (): void => {
         for (const remove of removers) remove();

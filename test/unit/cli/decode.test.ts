@@ -4,8 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { runCli } from '../../../lib/cli/main';
+import { eventLine, eventToJson } from '../../../lib/cli/commands/decode';
+import { Framer } from '../../../lib/protocol/framer';
+import { encodeFrame } from '../../../lib/protocol/hex-codec';
 import { runCliCaptured } from '../../helpers/cli';
-import { CAPTURES_DIR } from '../../helpers/captures';
+import { CAPTURES_DIR, captureFiles, loadCapture } from '../../helpers/captures';
 import { textBlock } from '../../helpers/wire';
 
 const capture = (name: string): string => join(CAPTURES_DIR, name);
@@ -147,5 +150,45 @@ describe('ve-direct decode', () => {
       assert.ok(lines.filter((l) => l.includes('"type":"hex"')).length > 10);
       for (const line of lines) assert.equal(JSON.stringify(JSON.parse(line)), line);
     }
+  });
+
+  it('Ctrl-C ends a decode whose reader has stopped taking output', async () => {
+    const block = textBlock({ PID: '0xA389', V: '12800' });
+    const stdin = new Readable({
+      read() {
+        this.push(Buffer.concat(Array.from({ length: 100 }, () => block)));
+      },
+    });
+    const stdout = new Writable({ highWaterMark: 1024, write: () => undefined }); // never done
+    const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+    let interrupt: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
+    const run = runCli(['decode'], { stdin, stdout, stderr, env: {}, interrupted });
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    interrupt();
+    assert.equal(await run, 0);
+  });
+
+  it('each line is exactly the JSON.stringify of its unit, for every unit of every capture', () => {
+    const edge = [
+      encodeFrame(7, [0x8d]), // a Get reply too short to hold id and flags
+      encodeFrame(8, [0x8d, 0xed, 0x01]), // Set reply, unknown id, no value
+      encodeFrame(0xa, [0x13, 0x20, 0x00, 0xff, 0xff, 0xff, 0x7f, 0x9c, 0xa0]), // 6-byte value
+      encodeFrame(5, [0x16, 0x41]),
+      encodeFrame(4, [0xaa, 0xaa]),
+      encodeFrame(0xf, []),
+    ].join('\n');
+    const inputs = captureFiles().map((f) => loadCapture(f).received);
+    inputs.push(Buffer.from(edge + '\n'));
+    let units = 0;
+    for (const bytes of inputs) {
+      for (const event of new Framer().push(bytes)) {
+        for (const decoded of [false, true]) {
+          assert.equal(eventLine(event, { decoded }), JSON.stringify(eventToJson(event, { decoded })) + '\n');
+        }
+        units++;
+      }
+    }
+    assert.ok(units > 100, `${units} units`);
   });
 });

@@ -151,8 +151,8 @@ describe('ve-direct monitor', () => {
 });
 
 describe('ve-direct scan', () => {
-  it('lists the simulated devices, identified', async () => {
-    const r = await runCliCaptured(['scan', '--timeout', '4000']);
+  it('lists the simulated devices, identified (--json)', async () => {
+    const r = await runCliCaptured(['scan', '--json', '--timeout', '4000']);
     assert.equal(r.code, 0, r.stderr);
     const shunt = r.lines.find((l) => l.path === 'sim:smartshunt');
     assert.equal(shunt?.product, 'SmartShunt 500A/50mV');
@@ -164,7 +164,7 @@ describe('ve-direct scan', () => {
   });
 
   it('--no-probe lists without opening anything', async () => {
-    const r = await runCliCaptured(['scan', '--no-probe']);
+    const r = await runCliCaptured(['scan', '--json', '--no-probe']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.lines.length > 0);
     assert.ok(r.lines.every((l) => l.product === undefined && l.error === undefined));
