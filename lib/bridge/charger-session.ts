@@ -561,7 +561,18 @@ export class ChargerSession {
       return out;
     }
     const silent = this.reach.kind === 'silent' ? this.reach.error : null;
-    if (!this.reachable() || silent !== null) {
+    if (silent?.code === 'VE_NO_HEX') {
+      // Not a charger asleep at night: the link itself cannot carry a write, so the charger is
+      // refused until the link changes, and that needs a person.
+      out.push({
+        code: 'CHARGER_NO_HEX',
+        severity: 'critical',
+        message: `${this.target.label}: refused: ${silent.message}; nothing is written, the charger uses its own sensing`,
+        subject,
+        errorCode: 'VE_NO_HEX',
+        details: {},
+      });
+    } else if (!this.reachable() || silent !== null) {
       const pvOnly = identity?.pvOnly === true;
       out.push({
         code: 'CHARGER_OFFLINE',

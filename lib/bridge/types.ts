@@ -325,6 +325,7 @@ export type AlarmCode =
   | 'CHARGER_REJECTED'
   | 'CHARGER_NOT_SENSING' // writes acknowledged, but 0x200F says the value is not used
   | 'CHARGER_OFFLINE'
+  | 'CHARGER_NO_HEX' // the charger's link carries Text only (a receive-only relay): nothing can be written
   | 'LITHIUM_LOW_TEMPERATURE'
   | 'LITHIUM_TEMPERATURE_UNKNOWN'
   | 'INTERNAL'; // a fault in the bridge's own code: logged, and everything it had sent released
