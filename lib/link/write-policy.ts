@@ -29,7 +29,7 @@
  */
 
 import type { Clock } from '../clock';
-import { VeError } from '../errors';
+import { VeError, quoteInput } from '../errors';
 import { registerForProduct } from '../protocol/catalog/overrides';
 import { findProduct } from '../protocol/catalog/products';
 import {
@@ -476,7 +476,7 @@ const OFFLINE = new WritePolicy();
 export function parseHexBytes(text: string): Uint8Array {
   const clean = text.replace(/^0x/i, '').replace(/\s+/g, '');
   if (!/^(?:[0-9a-f]{2})*$/i.test(clean)) {
-    throw new VeError('VE_BAD_INPUT', `raw value must be hex bytes as on the wire (little-endian), e.g. "2D05"; got "${text.slice(0, 60)}"`, { value: text });
+    throw new VeError('VE_BAD_INPUT', `raw value must be hex bytes as on the wire (little-endian), e.g. "2D05"; got ${quoteInput(text)}`, { value: text });
   }
   return Uint8Array.from(clean.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 }
