@@ -63,6 +63,8 @@ export interface FakeMonitorOptions {
   readonly temperatureInput?: boolean;
   /** Answers HEX 0xEDEC (0.01 K resolution); else only Text `T` (whole °C). */
   readonly hex?: boolean;
+  /** Battery current, A (Text `I`). Default −1.5. */
+  readonly current?: number;
 }
 
 /** A BMV / SmartShunt sending a Text block every second. */
@@ -71,6 +73,7 @@ export class FakeMonitor implements MonitorSource {
   readonly label: string;
   identityValue: DeviceIdentity | null;
   voltageValue: number;
+  currentValue: number;
   temperatureValue: number | null;
   temperatureInput: boolean;
   hex: boolean;
@@ -97,6 +100,7 @@ export class FakeMonitor implements MonitorSource {
     this.label = options.id;
     this.identityValue = options.identity === undefined ? BMV712 : options.identity;
     this.voltageValue = options.voltage ?? 13.28;
+    this.currentValue = options.current ?? -1.5;
     this.temperatureValue = options.temperature === undefined ? 21.53 : options.temperature;
     this.temperatureInput = options.temperatureInput ?? this.temperatureValue !== null;
     this.hex = options.hex ?? true;
@@ -119,6 +123,11 @@ export class FakeMonitor implements MonitorSource {
   voltage(): TimedValue | null {
     if (this.lastFrameAt === null) return null;
     return { value: this.voltageValue, receivedAt: this.lastFrameAt };
+  }
+
+  current(): TimedValue | null {
+    if (this.lastFrameAt === null) return null;
+    return { value: this.currentValue, receivedAt: this.lastFrameAt };
   }
 
   temperature(): TemperatureReading {
