@@ -173,6 +173,8 @@ export interface FakeChargerOptions {
   readonly identity?: DeviceIdentity | null;
   readonly terminal?: number;
   readonly latencyMs?: number;
+  /** Registers this firmware lacks: a write gets flags 0x01 (VE_UNKNOWN_ID). */
+  readonly unknownRegisters?: readonly number[];
 }
 
 /** An MPPT charger with remote sense. */
@@ -186,6 +188,7 @@ export class FakeCharger implements ChargerTarget {
   connected = true;
   behaviour: WriteBehaviour = 'ok';
   latencyMs: number;
+  readonly unknownRegisters: ReadonlySet<number>;
   /** 0x200E as another master left it. */
   networkMode = 0;
   /** 0x200F low nibble. */
@@ -213,6 +216,7 @@ export class FakeCharger implements ChargerTarget {
     this.identityValue = options.identity === undefined ? MPPT : options.identity;
     this.terminal = options.terminal ?? 13.4;
     this.latencyMs = options.latencyMs ?? 20;
+    this.unknownRegisters = new Set(options.unknownRegisters ?? []);
   }
 
   identity(): DeviceIdentity | null {
@@ -261,6 +265,7 @@ export class FakeCharger implements ChargerTarget {
     if (def === undefined) throw new Error('catalogue lacks the register');
     const raw = hex(encodeRegisterValue(def, value));
     return this.answer('write', register, value, raw, () => {
+      if (this.unknownRegisters.has(register)) throw new VeError('VE_UNKNOWN_ID', 'unknown id');
       switch (this.behaviour) {
         case 'unknown-id':
           throw new VeError('VE_UNKNOWN_ID', 'unknown id');
