@@ -1,6 +1,6 @@
 /**
  * The status badge: one short line of what is being shared and with how many chargers
- * ("13.28 V 21.5 °C → 3/3 MPPT", with the current when shared: "13.28 V 21.5 °C 4.2 A → 3/3 MPPT"), with a colour and shape that follow the package's badge
+ * ("13.28 V 21.5 °C → 3/3 MPPT"; with the current, compact: "13.28V 21.5°C -4.2A → 3/3 MPPT"), with a colour and shape that follow the package's badge
  * vocabulary (green dot working, yellow ring degraded or stale, red ring refused, grey stopped).
  */
 
@@ -27,20 +27,29 @@ function applies(c: CombinedReport): boolean {
 }
 
 const UNIT: Readonly<Record<Quantity, string>> = { voltage: 'V', temperature: '°C', current: 'A' };
-/** The value as written to the chargers, voltage to 0.01 V, temperature and current to one decimal. */
-const DIGITS: Readonly<Record<Quantity, number>> = { voltage: 2, temperature: 1, current: 1 };
 
-function valueText(c: CombinedReport): string | null {
+/** The value as written to the chargers: voltage to 0.01 V, temperature to 0.1 °C, current to 0.1 A (whole amps from 100 A). */
+function digits(c: CombinedReport, value: number): number {
+  if (c.quantity === 'voltage') return 2;
+  return c.quantity === 'current' && Math.abs(value) >= 100 ? 0 : 1;
+}
+
+/** `compact`: no space before the unit, so that three values and the charger count fit a badge. */
+function valueText(c: CombinedReport, compact: boolean): string | null {
   if (!applies(c)) return null;
-  const unit = UNIT[c.quantity];
-  if (c.written === null) return `-- ${unit}`;
-  return `${c.written.toFixed(DIGITS[c.quantity])} ${unit}`;
+  const unit = `${compact ? '' : ' '}${UNIT[c.quantity]}`;
+  if (c.written === null) return `--${unit}`;
+  return `${c.written.toFixed(digits(c, c.written))}${unit}`;
 }
 
 export function buildStatus(input: StatusInput): BridgeStatus {
   const total = input.chargers.length;
   const sensing = input.chargers.filter((c) => c.state === 'sensing').length;
-  const values = [valueText(input.voltage), valueText(input.temperature), valueText(input.current)].filter((t): t is string => t !== null).join(' ');
+  const compact = applies(input.current);
+  const values = [input.voltage, input.temperature, input.current]
+    .map((c) => valueText(c, compact))
+    .filter((t): t is string => t !== null)
+    .join(' ');
   const text = `${values} → ${sensing}/${total} MPPT`;
   const params = { values, sensing, total };
   if (input.phase === 'stopped' || input.phase === 'stopping') return { fill: 'grey', shape: 'dot', text: 'stopped', key: 'stopped', params };
