@@ -15,16 +15,18 @@
  *    night, resumes by itself);
  * 3. before the first write, and every `conflictCheckIntervalMs`: another master? Any → 
  *    `conflict`: nothing written but the release of what the bridge itself had sent;
- * 4. every `verifyIntervalMs` while sending: 0x200F bits 7 (VSENSE) / 6 (TSENSE) / 5 (ISENSE). Acknowledged
- *    writes with the bit still clear for `verifyFailLimit` reads → the charger ignores the value:
- *    stop, release, alarm (BlueSolar HEX protocol MPPT rev 10: bits from fw 1.26);
+ * 4. every `verifyIntervalMs` while sending: 0x200F bits 7 (VSENSE) / 6 (TSENSE) / 5 (ISENSE).
+ *    Acknowledged writes with the bit still clear for `verifyFailLimit` reads → the charger
+ *    ignores the value: stop, release, alarm (BlueSolar HEX protocol MPPT rev 10: bits 7/6 from
+ *    fw 1.26, bit 5 from 1.44);
  * 5. per due quantity, one write: the value if the decision allows it, else — once — the "not
  *    available" value if the charger had been receiving it, else nothing.
  * A refused write (flags ≠ 0, echo ≠ value sent) stops all writes to the charger and raises an
  * alarm; "unknown id" (old firmware) is final, other refusals are retried after
  * `rejectRetryMs`. Except the current refused as unknown or unsupported (a model without
- * 0x200A): then only the current stops, for as long as the device stays the same. No answer is a result, not an exception: the task ends quietly and the
- * charger is `silent` until it answers again.
+ * 0x200A): then only the current stops, for as long as the device stays the same. No answer is
+ * a result, not an exception: the task ends quietly and the charger is `silent` until it
+ * answers again.
  */
 
 import type { Clock } from '../clock';
