@@ -17,7 +17,8 @@
  *   VE_RANGE             outside what the register encodes, or outside the physical / product
  *                        range (sense temperature −40…+85 °C, battery voltages inside the window
  *                        of the system voltage, sense voltage within ±5 V of the terminals,
- *                        charge currents up to the product's rating); the message says where
+ *                        charge currents up to the product's rating, a monitor's battery
+ *                        current within ±9999 A); the message says where
  *                        the limit comes from
  *   VE_STALE             a range that depends on a live value (terminal or system voltage)
  *                        the port does not know
@@ -82,6 +83,12 @@ export const LIVE_VALUE_MAX_AGE_MS = 10_000;
 
 /** Sense temperature a battery can physically have (sensor range of Victron temperature sensors). */
 const SENSE_TEMPERATURE = { min: -40, max: 85 } as const;
+
+/**
+ * A battery current from a monitor (0x200A) within the largest shunt a BMV can be set up for
+ * ("shunts of up to 9999 A", BMV manual): either direction, since a battery also discharges.
+ */
+const BATTERY_CURRENT_RANGE = { min: -9999, max: 9999, unit: 'A', source: 'largest shunt a BMV or SmartShunt can be set up for' } as const;
 
 /** A sense voltage may differ this much from the charger's terminals (BlueSolar HEX protocol MPPT). */
 const SENSE_VOLTAGE_MARGIN_V = 5;
@@ -260,6 +267,7 @@ function productRange(def: RegisterDef, identity: DeviceIdentity | null): WriteR
     const high = voltageWindow(48).max;
     return { min: low, max: high, unit: 'V', source: VOLTAGE_WINDOW_SOURCE };
   }
+  if (def.id === BATTERY_CURRENT) return BATTERY_CURRENT_RANGE;
   if (CHARGE_CURRENT_REGISTERS.has(def.id)) {
     const product = identity?.productId != null ? findProduct(identity.productId) : undefined;
     const rating = product?.ratedChargeCurrent;
