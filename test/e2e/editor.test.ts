@@ -28,8 +28,8 @@ const PALETTE: Record<string, string> = {
   've-direct-in': 'VE.Direct in',
   've-direct-get': 'VE.Direct get',
   've-direct-set': 'VE.Direct set',
-  've-bmv-to-mppt': 'BMV → MPPT',
-  've-direct-ha': 'VE.Direct → HA',
+  've-bmv-to-mppt': 'BMV→MPPT',
+  've-direct-ha': 'VE.Direct HA',
 };
 
 /** An example file as shipped: its tab and how many flow nodes (not config nodes) it holds. */
