@@ -341,7 +341,8 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     await simToggle.uncheck();
     const real = await shownRows(editor, '#node-config-ve-direct-port-list li');
     assert.ok(real.every((r) => !/sim:/.test(r.text)), 'no simulated device while the toggle is off');
-    if (real.length === 0) await page.locator('#node-config-ve-direct-port-list-note', { hasText: 'show simulated devices' }).waitFor();
+    // The note says how many are hidden, and how to show them.
+    await page.locator('#node-config-ve-direct-port-list-note', { hasText: /\d+ simulated devices.*"show simulated devices"/ }).waitFor();
     await simToggle.check();
     const all = await shownRows(editor, '#node-config-ve-direct-port-list li');
     assert.ok(all.filter((r) => /sim:/.test(r.text)).length >= 6, `the simulated devices: ${all.length} rows`);
