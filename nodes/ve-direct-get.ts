@@ -19,7 +19,7 @@ import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta, type Valu
 import { named, registerList, type NamedRegister } from './lib/registers';
 import { secondsSetting } from './lib/settings';
 import { valuesText } from './lib/value-text';
-import { registerPortNode, type PortNodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
+import { registerPortNode, type NodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
 
 const TYPE = 've-direct-get';
 
@@ -88,7 +88,7 @@ interface Answer {
 export = function (RED: NodeAPI): void {
   registerPortNode<GetNodeDef>(RED, TYPE, { setup });
 
-  function setup({ node, config, badge, requirePort }: PortNodeParts<GetNodeDef>): PortNodeHandlers {
+  function setup({ node, config, badge, requirePort }: PortNodeParts<GetNodeDef>): NodeHandlers {
     const read: ReadOut = isReadOut(config.read) ? config.read : 'register';
     const configured = registerList(config.registers ?? '') ?? [];
     const cacheMaxAgeMs = secondsSetting(config.cacheMaxAge, 0);

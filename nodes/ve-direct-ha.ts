@@ -20,7 +20,7 @@ import { HaPublisher, type MqttMessage } from '../lib/ha/publisher';
 import { checkPrefix, DEFAULT_PREFIXES, TopicScheme } from '../lib/ha/topics';
 import { ownError } from './lib/errors';
 import type { InputBody } from './lib/input';
-import { registerPortNode, type PortNodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
+import { registerPortNode, type NodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
 import { flagSetting, secondsSetting } from './lib/settings';
 import type { PortUser } from './lib/types';
 
@@ -90,7 +90,7 @@ export = function (RED: NodeAPI): void {
 
   registerPortNode<HaNodeDef>(RED, TYPE, { setup });
 
-  function setup({ node, config, portNode, port, badge, requirePort }: PortNodeParts<HaNodeDef>): PortNodeHandlers {
+  function setup({ node, config, portNode, port, badge, requirePort }: PortNodeParts<HaNodeDef>): NodeHandlers {
     const mode: Mode = config.mode === 'plain' ? 'plain' : 'homeassistant';
     const update: Update = config.update === 'interval' ? 'interval' : 'change';
     const intervalMs = Math.max(MIN_INTERVAL_S * 1000, secondsSetting(config.interval, DEFAULT_INTERVAL_S));

@@ -16,7 +16,7 @@ import { formatProductId } from '../lib/protocol/catalog/products';
 import { TEXT_FIELDS } from '../lib/protocol/catalog/text-fields';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
 import { flagSetting, secondsSetting } from './lib/settings';
-import { registerPortNode, type PortNodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
+import { registerPortNode, type NodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
 import type { PortConfigNode } from './lib/types';
 import { valuesText, type ShownValue } from './lib/value-text';
 
@@ -124,7 +124,7 @@ function published(name: string, v: SnapshotValue): Value {
 export = function (RED: NodeAPI): void {
   registerPortNode<InNodeDef>(RED, TYPE, { setup });
 
-  function setup({ node, config, portNode, port, badge }: PortNodeParts<InNodeDef>): PortNodeHandlers {
+  function setup({ node, config, portNode, port, badge }: PortNodeParts<InNodeDef>): NodeHandlers {
     const picked = pickedFields(config.fields);
     const mode: Mode = isMode(config.mode) ? config.mode : 'every';
     const intervalMs = Math.max(1, secondsSetting(config.interval, DEFAULT_INTERVAL_S));

@@ -16,7 +16,7 @@ import { formatRegisterId } from '../lib/protocol/catalog/registers';
 import type { RegisterDef } from '../lib/protocol/catalog/types';
 import { nodeError, ownError, type ErrorParams } from './lib/errors';
 import type { InputBody } from './lib/input';
-import { registerPortNode, type PortNodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
+import { registerPortNode, type NodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
 import { named, type NamedRegister } from './lib/registers';
 import { flagSetting, secondsSetting } from './lib/settings';
@@ -113,7 +113,7 @@ function policyParams(err: unknown): ErrorParams {
 export = function (RED: NodeAPI): void {
   registerPortNode<SetNodeDef>(RED, TYPE, { setup });
 
-  function setup({ node, config, badge, requirePort }: PortNodeParts<SetNodeDef>): PortNodeHandlers {
+  function setup({ node, config, badge, requirePort }: PortNodeParts<SetNodeDef>): NodeHandlers {
     const configuredRegister = (config.register ?? '').trim();
     const valueType = config.valueType || 'msg';
     const valueSetting = config.value ?? (valueType === 'msg' ? 'payload' : '');

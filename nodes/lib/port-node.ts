@@ -1,9 +1,12 @@
 /**
- * The skeleton of a node that uses one ve-direct-port: registration with Node-RED, the port
- * node looked up from the config, registration with it and the badge (Badge.attach), the input
- * handler (handleInput: one `done` per message), and the close that runs the node's own
- * clean-up, clears the badge and deregisters — in that order, `done` always called. A node
- * type gives only its own part: `setup` builds it and returns its input body and clean-up.
+ * The skeleton of the nodes of this package. `registerNode`: registration with Node-RED, the
+ * input handler (handleInput: one `done` per message), and a close that runs the node's own
+ * clean-up (awaited when it returns a promise), then the skeleton's, `done` always called.
+ * `registerPortNode`, for a node that uses one ve-direct-port, adds the port node looked up
+ * from the config, registration with it and the badge (Badge.attach); its close clears the
+ * badge and deregisters. A node of several ports (the bridge) takes `registerNode` and a
+ * `Badge.own`. A node type gives only its own part: `setup` builds it and returns its input
+ * body and clean-up.
  */
 
 import type { NodeAPI, NodeDef } from 'node-red';
@@ -33,24 +36,54 @@ export interface PortNodeParts<C extends PortUserDef> {
 }
 
 /** What a node type adds to the skeleton; all optional. */
-export interface PortNodeHandlers {
+export interface NodeHandlers {
   /** The body of the input handler: resolve when the message is handled, throw to fail it. */
   readonly input?: InputBody;
-  /** The node's clean-up on close (listeners, timers, last messages), before the badge clears. */
-  readonly close?: () => void;
+  /**
+   * The node's clean-up on close (listeners, timers, last messages, last writes), before the
+   * skeleton's own; a promise is awaited (Node-RED allows a close 15 s).
+   */
+  readonly close?: () => void | Promise<void>;
 }
+
 
 export interface PortNodeType<C extends PortUserDef> {
   /** How the node takes part in its port's life (a last write before the port closes). */
   readonly register?: RegisterOptions;
-  setup(parts: PortNodeParts<C>): PortNodeHandlers;
+  setup(parts: PortNodeParts<C>): NodeHandlers;
 }
 
-/** Register node type `type` on the skeleton. */
-export function registerPortNode<C extends PortUserDef>(RED: NodeAPI, type: string, spec: PortNodeType<C>): void {
-  function PortNode(this: PortUser, config: C): void {
+/**
+ * Register node type `type`: `setup` builds each node; `after` is the skeleton's own clean-up,
+ * run after the node's even when that fails.
+ */
+export function registerNode<C extends NodeDef>(RED: NodeAPI, type: string, setup: (node: PortUser, config: C) => NodeHandlers & { readonly after?: () => void }): void {
+  function SkeletonNode(this: PortUser, config: C): void {
     RED.nodes.createNode(this, config);
     const node = this;
+    const handlers = setup(node, config);
+    if (handlers.input) handleInput(node, handlers.input);
+    // Declared with two parameters: the runtime then waits for `done`.
+    node.on('close', (_removed: boolean, done: () => void) => {
+      Promise.resolve()
+        .then(() => handlers.close?.())
+        .catch((err: unknown) => node.warn(err instanceof Error ? err.message : String(err)))
+        .finally(() => {
+          try {
+            handlers.after?.();
+          } finally {
+            done();
+          }
+        });
+    });
+  }
+  // The typings want a constructor of plain nodes; this one's `this` is a port user.
+  RED.nodes.registerType(type, SkeletonNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+}
+
+/** Register node type `type`, a node that uses one port, on the skeleton. */
+export function registerPortNode<C extends PortUserDef>(RED: NodeAPI, type: string, spec: PortNodeType<C>): void {
+  registerNode<C>(RED, type, (node, config) => {
     // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
     const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
     const { badge, port } = Badge.attach(RED, node, portNode, spec.register);
@@ -61,17 +94,12 @@ export function registerPortNode<C extends PortUserDef>(RED: NodeAPI, type: stri
       throw err;
     };
     const handlers = spec.setup({ node, config, portNode, port, badge, requirePort });
-    if (handlers.input) handleInput(node, handlers.input);
-    node.on('close', (_removed: boolean, done: () => void) => {
-      try {
-        handlers.close?.();
-      } finally {
+    return {
+      ...handlers,
+      after: () => {
         badge.close();
         portNode?.deregister(node);
-        done();
-      }
-    });
-  }
-  // The typings want a constructor of plain nodes; this one's `this` is a port user.
-  RED.nodes.registerType(type, PortNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+      },
+    };
+  });
 }
