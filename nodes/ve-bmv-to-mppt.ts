@@ -24,8 +24,9 @@ import { bridgeConfig, checkbox, editorField, type BridgeNodeDef } from './lib/b
 import { alarmChangeOut, reportOut, wallClockNow } from './lib/bridge-output';
 import { Badge, type BadgeNews } from './lib/badge';
 import { nodeError, ownError } from './lib/errors';
-import { handleInput } from './lib/input';
-import type { PortConfigNode, PortUser, RegisterOptions } from './lib/types';
+import type { InputBody } from './lib/input';
+import { registerNode } from './lib/port-node';
+import type { PortConfigNode, RegisterOptions } from './lib/types';
 
 const TYPE = 've-bmv-to-mppt';
 const PORT_TYPE = 've-direct-port';
@@ -63,9 +64,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export = function (RED: NodeAPI): void {
-  function BmvToMpptNode(this: PortUser, config: BridgeNodeDef): void {
-    RED.nodes.createNode(this, config);
-    const node = this;
+  // The node of several ports: the skeleton without a single port, a badge of its own.
+  registerNode<BridgeNodeDef>(RED, TYPE, (node, config) => {
     const topic = config.name || TYPE;
     const sourcesAll = checkbox(config.sourcesAll, false);
     const targetsAll = checkbox(config.targetsAll, false);
@@ -272,7 +272,7 @@ export = function (RED: NodeAPI): void {
 
     build();
 
-    handleInput(node, async (msg, send) => {
+    const onInput: InputBody = async (msg, send) => {
       const input = msg as BridgeInput;
       const b = bridge;
       if (b === null) throw refused?.error ?? ownError(RED, TYPE, 'VE_BAD_INPUT', 'not-running');
@@ -308,18 +308,16 @@ export = function (RED: NodeAPI): void {
       out.payload = reportOut(wallClockNow(), report);
       out.topic = topic;
       send([out, null]);
-    });
+    };
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    const close = (): Promise<void> => {
       closing = true;
       RED.events.removeListener('flows:started', onFlowsStarted);
       // The port nodes close now too; each waits for this stop through its beforeClose.
-      (rebuilding ?? Promise.resolve())
+      return (rebuilding ?? Promise.resolve())
         .then(() => teardown())
-        .catch((err: unknown) => node.warn(t('errors.stop-failed', { message: err instanceof Error ? err.message : String(err) })))
-        .finally(() => done());
-    });
-  }
-
-  RED.nodes.registerType(TYPE, BmvToMpptNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+        .catch((err: unknown) => node.warn(t('errors.stop-failed', { message: err instanceof Error ? err.message : String(err) })));
+    };
+    return { input: onInput, close };
+  });
 };
