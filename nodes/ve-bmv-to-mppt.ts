@@ -14,7 +14,7 @@
  * again on the new port nodes.
  */
 
-import type { NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import type { NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { SenseBridge } from '../lib/bridge/sense-bridge';
 import { PortAdapter } from '../lib/bridge/port-adapters';
 import type { AlarmChange, BridgeReport, BridgeStatus } from '../lib/bridge/types';
@@ -22,10 +22,11 @@ import { systemClock } from '../lib/clock';
 import { VeError, isVeError, type VeErrorCode } from '../lib/errors';
 import { bridgeConfig, checkbox, editorField, type BridgeNodeDef } from './lib/bridge-config';
 import { alarmChangeOut, reportOut, wallClockNow } from './lib/bridge-output';
+import { Badge, type BadgeNews } from './lib/badge';
 import { nodeError, ownError } from './lib/errors';
-import { handleInput } from './lib/input';
-import { shorten } from './lib/status';
-import type { PortConfigNode, PortUser, RegisterOptions } from './lib/types';
+import type { InputBody } from './lib/input';
+import { registerNode } from './lib/port-node';
+import type { PortConfigNode, RegisterOptions } from './lib/types';
 
 const TYPE = 've-bmv-to-mppt';
 const PORT_TYPE = 've-direct-port';
@@ -63,9 +64,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export = function (RED: NodeAPI): void {
-  function BmvToMpptNode(this: PortUser, config: BridgeNodeDef): void {
-    RED.nodes.createNode(this, config);
-    const node = this;
+  // The node of several ports: the skeleton without a single port, a badge of its own.
+  registerNode<BridgeNodeDef>(RED, TYPE, (node, config) => {
     const topic = config.name || TYPE;
     const sourcesAll = checkbox(config.sourcesAll, false);
     const targetsAll = checkbox(config.targetsAll, false);
@@ -88,9 +88,11 @@ export = function (RED: NodeAPI): void {
     let rebuilding: Promise<void> | null = null;
 
     const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
+    // The bridge's badge says what it shares, over every port it uses.
+    const badge = Badge.own(RED, node);
 
-    // The bridge keeps its own badge (what it shares), and writes its release before a port closes.
-    const asUser: RegisterOptions = { paint: false, beforeClose: () => portClosing() };
+    // The bridge writes its release before a port closes.
+    const asUser: RegisterOptions = { beforeClose: () => portClosing() };
 
     function portClosing(): Promise<void> {
       if (!closing) stoppedByPort = true;
@@ -127,10 +129,24 @@ export = function (RED: NodeAPI): void {
       return now.size !== ports.size || [...now].some((id) => !ports.has(id));
     }
 
-    function badge(status: BridgeStatus): NodeStatus {
+    function news(status: BridgeStatus): BadgeNews {
       const p = status.params;
       const text = status.key === 'stopped' ? t('status.stopped') : t(`status.${status.key}`, { values: p.values ?? '', sensing: p.sensing ?? 0, total: p.total ?? 0 });
-      return { fill: status.fill, shape: status.shape, text: shorten(text) };
+      switch (status.key) {
+        case 'stopped':
+          return { text, look: 'stopped' };
+        // Paused by the user (the catalogue says "paused": "disabled" is Node-RED's word for a disabled node).
+        case 'disabled':
+          return { text, look: 'paused' };
+        case 'conflict':
+        case 'rejected':
+          return { text, look: 'fault' };
+        case 'waiting':
+          return { text, look: 'waiting' };
+        default:
+          // Sharing with every charger is green; with some, or released, yellow.
+          return { text, look: status.fill === 'green' ? 'value' : 'warning' };
+      }
     }
 
     /** No bridge: red badge, one error in the log; messages fail with this error until a deploy fixes it. */
@@ -143,7 +159,7 @@ export = function (RED: NodeAPI): void {
       const error = ownError(RED, TYPE, cause.code, reason === 'ports' ? 'port-refused' : 'bad-config', { message: cause.message }, { ...cause.details });
       refused = { error, ports: reason === 'ports' };
       deregisterAll();
-      node.status({ fill: 'red', shape: 'ring', text: shorten(t(`status.${reason === 'config' ? 'bad-config' : reason}`, { key: label })) });
+      badge.show({ text: t(`status.${reason === 'config' ? 'bad-config' : reason}`, { key: label }), look: 'fault' });
       node.error(error.message);
     }
 
@@ -202,7 +218,7 @@ export = function (RED: NodeAPI): void {
         return refuse(err);
       }
       unsubscribe = [
-        b.on('status', (s) => node.status(badge(s))),
+        b.on('status', (s) => badge.show(news(s))),
         b.on('report', (r) => {
           // A cycle an input message asked for goes out with that message (see the input handler).
           if (r.trigger === 'manual' || closing) return;
@@ -256,7 +272,7 @@ export = function (RED: NodeAPI): void {
 
     build();
 
-    handleInput(node, async (msg, send) => {
+    const onInput: InputBody = async (msg, send) => {
       const input = msg as BridgeInput;
       const b = bridge;
       if (b === null) throw refused?.error ?? ownError(RED, TYPE, 'VE_BAD_INPUT', 'not-running');
@@ -292,18 +308,16 @@ export = function (RED: NodeAPI): void {
       out.payload = reportOut(wallClockNow(), report);
       out.topic = topic;
       send([out, null]);
-    });
+    };
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    const close = (): Promise<void> => {
       closing = true;
       RED.events.removeListener('flows:started', onFlowsStarted);
       // The port nodes close now too; each waits for this stop through its beforeClose.
-      (rebuilding ?? Promise.resolve())
+      return (rebuilding ?? Promise.resolve())
         .then(() => teardown())
-        .catch((err: unknown) => node.warn(t('errors.stop-failed', { message: err instanceof Error ? err.message : String(err) })))
-        .finally(() => done());
-    });
-  }
-
-  RED.nodes.registerType(TYPE, BmvToMpptNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+        .catch((err: unknown) => node.warn(t('errors.stop-failed', { message: err instanceof Error ? err.message : String(err) })));
+    };
+    return { input: onInput, close };
+  });
 };

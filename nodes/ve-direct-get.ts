@@ -6,21 +6,20 @@
  * per day, today first). Failures end the message with `done(err)`.
  */
 
-import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { VeErrorCode } from '../lib/errors';
 import type { CachedReading, RegisterReading } from '../lib/link/device';
 import type { VeDirectPort } from '../lib/link/port';
 import { readDailyHistory } from '../lib/link/daily-history';
 import type { FirmwareVersion } from '../lib/protocol/hex-codec';
 import { formatProductId, productName } from '../lib/protocol/catalog/products';
-import { Badge } from './lib/badge';
-import { nodeError, noPortError, ownError } from './lib/errors';
-import { handleInput } from './lib/input';
+import { nodeError, ownError } from './lib/errors';
+import type { InputBody } from './lib/input';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta, type ValueSource } from './lib/message';
 import { named, registerList, type NamedRegister } from './lib/registers';
 import { secondsSetting } from './lib/settings';
 import { valuesText } from './lib/value-text';
-import type { PortConfigNode, PortUser } from './lib/types';
+import { registerPortNode, type NodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
 
 const TYPE = 've-direct-get';
 
@@ -40,8 +39,7 @@ function isReadOut(value: unknown): value is ReadOut {
 }
 
 /** The editor's saved fields. */
-interface GetNodeDef extends NodeDef {
-  port: string;
+interface GetNodeDef extends PortUserDef {
   read?: ReadOut;
   /** Catalogue names or ids, comma-separated; blank: from the message. */
   registers?: string;
@@ -88,12 +86,9 @@ interface Answer {
 }
 
 export = function (RED: NodeAPI): void {
-  function VeDirectGetNode(this: PortUser, config: GetNodeDef): void {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
-    const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    const { badge, port } = Badge.attach(RED, node, portNode);
+  registerPortNode<GetNodeDef>(RED, TYPE, { setup });
+
+  function setup({ node, config, badge, requirePort }: PortNodeParts<GetNodeDef>): NodeHandlers {
     const read: ReadOut = isReadOut(config.read) ? config.read : 'register';
     const configured = registerList(config.registers ?? '') ?? [];
     const cacheMaxAgeMs = secondsSetting(config.cacheMaxAge, 0);
@@ -233,12 +228,8 @@ export = function (RED: NodeAPI): void {
       msg.vedirect = { device: deviceInfo(p.identity) };
     }
 
-    handleInput(node, async (msg, send) => {
-      if (!port) {
-        const err = noPortError(RED, TYPE, portNode);
-        badge.failed(err);
-        throw err;
-      }
+    const input: InputBody = async (msg, send) => {
+      const port = requirePort();
       // The incoming message goes on, with the answer added.
       const out = msg as GetInput & GetOutput;
       switch (read) {
@@ -252,15 +243,7 @@ export = function (RED: NodeAPI): void {
           await readOut(port, out, read);
       }
       send(out);
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      badge.close();
-      portNode?.deregister(node);
-      done();
-    });
+    };
+    return { input };
   }
-
-  // The typings want a constructor of plain nodes; this one's `this` is a port user.
-  RED.nodes.registerType(TYPE, VeDirectGetNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 };

@@ -10,7 +10,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { NodeAPI, NodeMessage } from 'node-red';
 import { isVeError } from '../lib/errors';
 import type { Remover } from '../lib/link/listeners';
 import type { PortState, VeDirectPort } from '../lib/link/port';
@@ -18,11 +18,11 @@ import { commandEntity, registerEntity, type HaEntity } from '../lib/ha/entities
 import { EnergyStore } from '../lib/ha/energy-store';
 import { HaPublisher, type MqttMessage } from '../lib/ha/publisher';
 import { checkPrefix, DEFAULT_PREFIXES, TopicScheme } from '../lib/ha/topics';
-import { Badge } from './lib/badge';
-import { ownError, noPortError } from './lib/errors';
-import { handleInput } from './lib/input';
+import { ownError } from './lib/errors';
+import type { InputBody } from './lib/input';
+import { registerPortNode, type NodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
 import { flagSetting, secondsSetting } from './lib/settings';
-import type { PortConfigNode, PortUser } from './lib/types';
+import type { PortUser } from './lib/types';
 
 const TYPE = 've-direct-ha';
 const DEFAULT_INTERVAL_S = 30;
@@ -34,8 +34,7 @@ const ENERGY_FILE = 've-direct-energy.json';
 type Mode = 'homeassistant' | 'plain';
 type Update = 'change' | 'interval';
 
-interface HaNodeDef extends NodeDef {
-  port: string;
+interface HaNodeDef extends PortUserDef {
   mode?: Mode;
   discoveryPrefix?: string;
   statePrefix?: string;
@@ -89,11 +88,9 @@ export = function (RED: NodeAPI): void {
     return store;
   }
 
-  function VeDirectHaNode(this: PortUser, config: HaNodeDef): void {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    const { badge, port } = Badge.attach(RED, node, portNode);
+  registerPortNode<HaNodeDef>(RED, TYPE, { setup });
+
+  function setup({ node, config, portNode, port, badge, requirePort }: PortNodeParts<HaNodeDef>): NodeHandlers {
     const mode: Mode = config.mode === 'plain' ? 'plain' : 'homeassistant';
     const update: Update = config.update === 'interval' ? 'interval' : 'change';
     const intervalMs = Math.max(MIN_INTERVAL_S * 1000, secondsSetting(config.interval, DEFAULT_INTERVAL_S));
@@ -191,13 +188,9 @@ export = function (RED: NodeAPI): void {
       node.error(RED._(`${TYPE}.errors.port-unusable`, { message: portNode.portError?.message ?? '' }));
     }
 
-    handleInput(node, async (msg, send) => {
+    const input: InputBody = async (msg, send) => {
       if (!publisher) throw ownError(RED, TYPE, 'VE_BAD_INPUT', 'not-configured');
-      if (!port) {
-        const err = noPortError(RED, TYPE, portNode);
-        badge.failed(err);
-        throw err;
-      }
+      requirePort();
       let verdict;
       try {
         verdict = publisher.input(msg.topic, msg.payload);
@@ -215,22 +208,15 @@ export = function (RED: NodeAPI): void {
         case 'other-device':
           return;
       }
-    });
+    };
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      try {
-        for (const remove of removers.splice(0)) remove();
-        for (const t of timers.splice(0)) clearInterval(t);
-        // Home Assistant shows the device unavailable (when the mqtt out node still runs).
-        if (publisher) publish(publisher.close());
-        store?.flush();
-        badge.close();
-        portNode?.deregister(node);
-      } finally {
-        done();
-      }
-    });
+    const close = (): void => {
+      for (const remove of removers.splice(0)) remove();
+      for (const t of timers.splice(0)) clearInterval(t);
+      // Home Assistant shows the device unavailable (when the mqtt out node still runs).
+      if (publisher) publish(publisher.close());
+      store?.flush();
+    };
+    return { input, close };
   }
-
-  RED.nodes.registerType(TYPE, VeDirectHaNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 };

@@ -7,17 +7,17 @@
  * stale. The badge shows the values (the picked ones, or the device's headline values). No input.
  */
 
-import type { NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { NodeAPI, NodeMessage } from 'node-red';
 import type { Request, Response } from 'express';
 import type { RegisterReading, TextSnapshotReading } from '../lib/link/device';
 import type { PortCounters, PortState, VeDirectPort } from '../lib/link/port';
 import type { Remover } from '../lib/link/listeners';
 import { formatProductId } from '../lib/protocol/catalog/products';
 import { TEXT_FIELDS } from '../lib/protocol/catalog/text-fields';
-import { Badge } from './lib/badge';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
 import { flagSetting, secondsSetting } from './lib/settings';
-import type { PortConfigNode, PortUser } from './lib/types';
+import { registerPortNode, type NodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
+import type { PortConfigNode } from './lib/types';
 import { valuesText, type ShownValue } from './lib/value-text';
 
 const TYPE = 've-direct-in';
@@ -35,8 +35,7 @@ const HEADLINE = ['batteryVoltage', 'stateOfCharge', 'batteryCurrent', 'panelPow
 const HEADLINE_COUNT = 3;
 
 /** The editor's saved fields. */
-interface InNodeDef extends NodeDef {
-  port: string;
+interface InNodeDef extends PortUserDef {
   /** Picked measurements, by name ("batteryVoltage, stateOfCharge"); blank: the whole cycle. */
   fields?: string;
   mode?: Mode;
@@ -123,12 +122,9 @@ function published(name: string, v: SnapshotValue): Value {
 }
 
 export = function (RED: NodeAPI): void {
-  function VeDirectInNode(this: PortUser, config: InNodeDef): void {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
-    const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    const { badge, port } = Badge.attach(RED, node, portNode);
+  registerPortNode<InNodeDef>(RED, TYPE, { setup });
+
+  function setup({ node, config, portNode, port, badge }: PortNodeParts<InNodeDef>): NodeHandlers {
     const picked = pickedFields(config.fields);
     const mode: Mode = isMode(config.mode) ? config.mode : 'every';
     const intervalMs = Math.max(1, secondsSetting(config.interval, DEFAULT_INTERVAL_S));
@@ -325,17 +321,13 @@ export = function (RED: NodeAPI): void {
       node.error(RED._(`${TYPE}.errors.port-unusable`, { message: portNode.portError?.message ?? '' }));
     }
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      for (const remove of removers.splice(0)) remove();
-      cancelPending();
-      badge.close();
-      portNode?.deregister(node);
-      done();
-    });
+    return {
+      close: () => {
+        for (const remove of removers.splice(0)) remove();
+        cancelPending();
+      },
+    };
   }
-
-  // The typings want a constructor of plain nodes; this one's `this` is a port user.
-  RED.nodes.registerType(TYPE, VeDirectInNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 
   // The measurements the editor's picker offers: what the device behind a deployed port sends
   // now (with its current values), else the catalogue's fields for a family, or all of them.

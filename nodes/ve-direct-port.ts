@@ -1,7 +1,7 @@
 /**
  * `ve-direct-port` (config node): one serial path, one shared VeDirectPort. The nodes that
- * name it register as users; the port opens for the first user, paints its state on every
- * user's badge (unless a user shows its own), and closes when this config node closes
+ * name it register as users; the port opens for the first user (each user paints its own
+ * badge from the port's state, nodes/lib/badge.ts), and closes when this config node closes
  * (redeploy, removal) — after its users' last writes (`beforeClose`, bounded), its `done`
  * waiting for the close. Also serves the editor: the port list (discovery), a port's live
  * state and counters, and the register catalogue for the pickers.
@@ -11,10 +11,11 @@ import type { NodeAPI, NodeStatus } from 'node-red';
 import type { NextFunction, Request, Response } from 'express';
 import { portRegistry } from '../lib/link/registry';
 import { isVeError } from '../lib/errors';
-import { listPorts } from '../lib/link/discovery';
+import { listPorts, type DiscoveredPort } from '../lib/link/discovery';
 import { schemeFor } from '../lib/link/port-factory';
 // `sim:<device>` paths: the simulator adds its scheme to the link's table.
 import '../lib/sim/scheme';
+import { findSimDeviceSpec } from '../lib/sim/catalogue';
 import type { VeDirectPort, VeDirectPortOptions } from '../lib/link/port';
 import type { LinkLogger } from '../lib/link/log';
 import { registersForFamily, REGISTERS } from '../lib/protocol/catalog/registers';
@@ -44,7 +45,6 @@ export = function (RED: NodeAPI): void {
     node.port = null;
     node.portError = null;
     const users = new Map<PortUser, RegisterOptions>();
-    let stopPainting: (() => void) | null = null;
     const owner = `ve-direct-port "${config.name || node.path}" (${node.id})`;
 
     const log: LinkLogger = {
@@ -62,11 +62,6 @@ export = function (RED: NodeAPI): void {
     };
 
     node.portStatus = (): NodeStatus => (node.port ? portStatus(RED, node.port.state) : noPortStatus(RED, node.portError?.message));
-
-    const paint = (): void => {
-      const status = node.portStatus();
-      for (const [user, options] of users) if (options.paint !== false) user.status(status);
-    };
 
     function open(): VeDirectPort | null {
       if (node.port || node.portError) return node.port;
@@ -90,21 +85,16 @@ export = function (RED: NodeAPI): void {
         node.error(RED._('ve-direct-port.errors.cannot-use', { path: node.path, message: (err as Error).message }));
         return null;
       }
-      stopPainting = node.port.on('state', paint);
       return node.port;
     }
 
     node.register = (user: PortUser, options: RegisterOptions = {}): VeDirectPort | null => {
       users.set(user, options);
-      const port = open();
-      if (options.paint !== false) user.status(node.portStatus());
-      return port;
+      return open();
     };
 
     node.deregister = (user: PortUser): void => {
-      const options = users.get(user);
       users.delete(user);
-      if (options?.paint !== false) user.status({});
     };
 
     /** Let users finish their last writes while the port is still open; bounded. */
@@ -119,8 +109,6 @@ export = function (RED: NodeAPI): void {
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      stopPainting?.();
-      stopPainting = null;
       const port = node.port;
       if (!port) {
         users.clear();
@@ -163,10 +151,21 @@ export = function (RED: NodeAPI): void {
     (req: Request, res: Response, next: NextFunction) => (flag(req.query.probe) ? canWrite : canRead)(req, res, next),
     (req: Request, res: Response) => {
       listPorts({ probe: flag(req.query.probe), probeAll: flag(req.query.all), paths: queryList(req.query.path) })
-        .then((result) => res.json(result))
+        .then((result) => res.json({ ...result, ports: result.ports.map(withFamily) }))
         .catch((err: unknown) => res.json({ ports: [], warning: String((err as Error).message ?? err) }));
     },
   );
+
+  /**
+   * The family of the device behind a listed port, where it is known without asking: probed,
+   * identified by the port node that owns it, or the simulated device's. The editor groups
+   * ports by it (monitors, chargers); null: not identified yet.
+   */
+  function withFamily(p: DiscoveredPort): DiscoveredPort & { family: DeviceFamily | null } {
+    const owned = portRegistry.find(p.path) ?? portRegistry.find(p.device);
+    const sim = p.sim ? findSimDeviceSpec(p.device.slice(p.device.indexOf(':') + 1).split('#')[0] ?? '') : undefined;
+    return { ...p, family: p.identity?.family ?? owned?.port.identity?.family ?? sim?.family ?? null };
+  }
 
   // A deployed port node's state, identity and counters (the config dialog's diagnostics).
   RED.httpAdmin.get('/ve-direct/ports/:id/status', canRead, (req: Request, res: Response) => {

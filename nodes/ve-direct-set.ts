@@ -8,21 +8,20 @@
  * checked (a clamped echo is an error) and, optionally, the register is read back.
  */
 
-import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { VeError, isVeError, type VeErrorCode } from '../lib/errors';
 import type { RegisterReading } from '../lib/link/device';
 import type { VeDirectPort, WriteResult } from '../lib/link/port';
 import { formatRegisterId } from '../lib/protocol/catalog/registers';
 import type { RegisterDef } from '../lib/protocol/catalog/types';
-import { Badge } from './lib/badge';
-import { nodeError, noPortError, ownError, type ErrorParams } from './lib/errors';
-import { handleInput } from './lib/input';
+import { nodeError, ownError, type ErrorParams } from './lib/errors';
+import type { InputBody } from './lib/input';
+import { registerPortNode, type NodeHandlers, type PortNodeParts, type PortUserDef } from './lib/port-node';
 import { deviceInfo, registerMeta, type DeviceInfo, type RegisterMeta } from './lib/message';
 import { named, type NamedRegister } from './lib/registers';
 import { flagSetting, secondsSetting } from './lib/settings';
 import { PORT_NS } from './lib/status';
 import { valueText } from './lib/value-text';
-import type { PortConfigNode, PortUser } from './lib/types';
 
 const TYPE = 've-direct-set';
 
@@ -30,8 +29,7 @@ const TYPE = 've-direct-set';
 const DEFAULT_MIN_INTERVAL_S = 60;
 
 /** The editor's saved fields. */
-interface SetNodeDef extends NodeDef {
-  port: string;
+interface SetNodeDef extends PortUserDef {
   /** Catalogue name or id; blank: msg.register. */
   register?: string;
   /** The value, as a typed input: msg/flow/global property, number, text, JSON, env var. */
@@ -113,12 +111,9 @@ function policyParams(err: unknown): ErrorParams {
 }
 
 export = function (RED: NodeAPI): void {
-  function VeDirectSetNode(this: PortUser, config: SetNodeDef): void {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    // The runtime types config nodes as plain nodes; this one is a ve-direct-port (editor type).
-    const portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    const { badge, port } = Badge.attach(RED, node, portNode);
+  registerPortNode<SetNodeDef>(RED, TYPE, { setup });
+
+  function setup({ node, config, badge, requirePort }: PortNodeParts<SetNodeDef>): NodeHandlers {
     const configuredRegister = (config.register ?? '').trim();
     const valueType = config.valueType || 'msg';
     const valueSetting = config.value ?? (valueType === 'msg' ? 'payload' : '');
@@ -214,9 +209,8 @@ export = function (RED: NodeAPI): void {
       return { ...outcome, readBack: back };
     }
 
-    handleInput(node, async (msg, send) => {
-      if (!port) return refuse(noPortError(RED, TYPE, portNode));
-      const p = port;
+    const input: InputBody = async (msg, send) => {
+      const p = requirePort();
       const register = registerOf(msg);
       const def = register.def;
       if (def === undefined) {
@@ -258,15 +252,7 @@ export = function (RED: NodeAPI): void {
           : {}),
       };
       send(out);
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      badge.close();
-      portNode?.deregister(node);
-      done();
-    });
+    };
+    return { input };
   }
-
-  // The typings want a constructor of plain nodes; this one's `this` is a port user.
-  RED.nodes.registerType(TYPE, VeDirectSetNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 };

@@ -53,7 +53,7 @@ export function buildStatus(input: StatusInput): BridgeStatus {
   const text = `${values} → ${sensing}/${total} MPPT`;
   const params = { values, sensing, total };
   if (input.phase === 'stopped' || input.phase === 'stopping') return { fill: 'grey', shape: 'dot', text: 'stopped', key: 'stopped', params };
-  if (!input.enabled) return { fill: 'grey', shape: 'ring', text: `disabled → ${total} MPPT`, key: 'disabled', params };
+  if (!input.enabled) return { fill: 'grey', shape: 'ring', text: `paused → ${total} MPPT`, key: 'disabled', params };
   if (input.chargers.some((c) => c.state === 'conflict')) return { fill: 'red', shape: 'ring', text, key: 'conflict', params };
   if (input.chargers.some((c) => c.state === 'rejected' || c.state === 'unsupported')) return { fill: 'red', shape: 'ring', text, key: 'rejected', params };
   const shared = [input.voltage, input.temperature, input.current].filter(applies);

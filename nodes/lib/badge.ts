@@ -8,8 +8,9 @@
  *   4. the node's own news while the port is fine: a value ("13.38 V 81 %"), what it wrote,
  *      or a state such as "paused";
  *   5. the port's identity (green dot "<product> <serial>").
- * The node registers with its port with `paint: false` and lets this class paint; texts are
- * keys of the ve-direct-port catalogue, so every node uses the same words.
+ * It is the only code that paints a badge: the port node paints none, and a node that uses
+ * several ports (the bridge) takes a badge of its own (`Badge.own`), which paints 2 to 4.
+ * Texts are keys of the ve-direct-port catalogue, so every node uses the same words.
  */
 
 import type { NodeAPI, NodeStatus } from 'node-red';
@@ -19,12 +20,30 @@ import type { PortState, VeDirectPort } from '../../lib/link/port';
 import { busyStatus, noPortStatus, portStatus, PORT_NS, shorten } from './status';
 import type { PortConfigNode, PortUser, RegisterOptions } from './types';
 
+/**
+ * How the node's own news looks: value (green dot, the default) a value or a success; paused
+ * (grey ring) a deliberate pause; stopped (grey dot); warning (yellow ring) working, but not
+ * everywhere; fault (red ring) not working; waiting (blue ring) checking before it works.
+ */
+export type BadgeLook = 'value' | 'paused' | 'stopped' | 'warning' | 'fault' | 'waiting';
+
+const LOOKS: Readonly<Record<BadgeLook, Pick<NodeStatus, 'fill' | 'shape'>>> = {
+  value: { fill: 'green', shape: 'dot' },
+  paused: { fill: 'grey', shape: 'ring' },
+  stopped: { fill: 'grey', shape: 'dot' },
+  warning: { fill: 'yellow', shape: 'ring' },
+  fault: { fill: 'red', shape: 'ring' },
+  waiting: { fill: 'blue', shape: 'ring' },
+};
+
 /** What the node itself has to say while its port is fine. */
 export interface BadgeNews {
   readonly text: string;
-  /** green dot (default): a value or a success; grey ring: a deliberate pause. */
-  readonly look?: 'value' | 'paused';
+  readonly look?: BadgeLook;
 }
+
+/** No port behind the badge: the node shows only its own news (a node of several ports). */
+const OWN = Symbol('own badge');
 
 export class Badge {
   private inFlight = 0;
@@ -33,22 +52,28 @@ export class Badge {
   private news: BadgeNews | null = null;
   private closed = false;
   private readonly removers: Remover[] = [];
-  private lastPainted = '';
+  // Nothing painted yet looks like an empty badge: a node with no news yet sends none.
+  private lastPainted = '{}';
 
   /**
-   * Register `node` with its port node (if any) without the port's own painting, and paint
-   * from now on. `port` is the shared port, or null when none could be had.
+   * Register `node` with its port node (if any), and paint from now on. `port` is the shared
+   * port, or null when none could be had.
    */
-  static attach(RED: NodeAPI, node: PortUser, portNode: PortConfigNode | null, options: Omit<RegisterOptions, 'paint'> = {}): { badge: Badge; port: VeDirectPort | null } {
-    const port = portNode ? portNode.register(node, { ...options, paint: false }) : null;
+  static attach(RED: NodeAPI, node: PortUser, portNode: PortConfigNode | null, options: RegisterOptions = {}): { badge: Badge; port: VeDirectPort | null } {
+    const port = portNode ? portNode.register(node, options) : null;
     const badge = new Badge(RED, node, portNode, port);
     return { badge, port };
+  }
+
+  /** A badge for a node that uses several ports and says itself how they do (the bridge). */
+  static own(RED: NodeAPI, node: PortUser): Badge {
+    return new Badge(RED, node, OWN, null);
   }
 
   private constructor(
     private readonly RED: NodeAPI,
     private readonly node: PortUser,
-    private readonly portNode: PortConfigNode | null,
+    private readonly portNode: PortConfigNode | null | typeof OWN,
     private readonly port: VeDirectPort | null,
   ) {
     if (port) this.removers.push(port.on('state', () => this.paint()));
@@ -99,18 +124,17 @@ export class Badge {
 
   /** The badge as it should look now. */
   current(): NodeStatus {
-    if (!this.portNode) return noPortStatus(this.RED);
-    if (!this.port) return this.portNode.portStatus();
-    const state: PortState = this.port.state;
-    if (state.kind !== 'connected') return portStatus(this.RED, state);
+    let state: PortState | null = null;
+    if (this.portNode !== OWN) {
+      if (!this.portNode) return noPortStatus(this.RED);
+      if (!this.port) return this.portNode.portStatus();
+      state = this.port.state;
+      if (state.kind !== 'connected') return portStatus(this.RED, state);
+    }
     if (this.inFlight > 0) return busyStatus(this.RED, this.lastWhat);
     if (this.failure) return this.failure;
-    if (this.news) {
-      return this.news.look === 'paused'
-        ? { fill: 'grey', shape: 'ring', text: shorten(this.news.text) }
-        : { fill: 'green', shape: 'dot', text: shorten(this.news.text) };
-    }
-    return portStatus(this.RED, state);
+    if (this.news) return { ...LOOKS[this.news.look ?? 'value'], text: shorten(this.news.text) };
+    return state ? portStatus(this.RED, state) : {};
   }
 
   private paint(always = false): void {

@@ -20,18 +20,16 @@ export interface PortNodeDef extends NodeDef {
   reconnectAfter?: string | number;
 }
 
-/** A node that uses a port: it gets the port's badge painted while it is idle. */
+/** A node that uses a port: its badge (nodes/lib/badge.ts) shows the port's state. */
 export interface PortUser extends Node {
   status(status: NodeStatus): void;
 }
 
 /**
- * How a node takes part in its port's life; both optional. The bridge uses them: it shows its
- * own badge (what it shares), and it must write its release values before the port closes.
+ * How a node takes part in its port's life. The bridge uses it: it must write its release
+ * values before the port closes.
  */
 export interface RegisterOptions {
-  /** false: the port does not paint its state on this user's badge (the user keeps its own). */
-  readonly paint?: boolean;
   /**
    * Called when the port node closes (redeploy, removal). The port stays open until the returned
    * promise settles, at most PORT_CLOSE_HOLD_MS: Node-RED closes a config node at the same time
@@ -51,9 +49,9 @@ export interface PortConfigNode extends Node {
   readonly port: VeDirectPort | null;
   /** Why there is no port (another config node owns the path, no path configured). */
   readonly portError: Error | null;
-  /** Start using the port: opens it on the first user, paints the port's badge on `user` (unless `paint: false`). */
+  /** Start using the port: opens it on the first user. */
   register(user: PortUser, options?: RegisterOptions): VeDirectPort | null;
-  /** Stop using it; clears the user's badge (unless it registered with `paint: false`). */
+  /** Stop using it (the port closes with this config node, not with its last user). */
   deregister(user: PortUser): void;
   /** The badge the port's state asks for right now. */
   portStatus(): NodeStatus;

@@ -28,8 +28,8 @@ const PALETTE: Record<string, string> = {
   've-direct-in': 'VE.Direct in',
   've-direct-get': 'VE.Direct get',
   've-direct-set': 'VE.Direct set',
-  've-bmv-to-mppt': 'BMV → MPPT',
-  've-direct-ha': 'VE.Direct → HA',
+  've-bmv-to-mppt': 'BMV→MPPT',
+  've-direct-ha': 'VE.Direct HA',
 };
 
 /** An example file as shipped: its tab and how many flow nodes (not config nodes) it holds. */
@@ -48,12 +48,41 @@ function toReadme(artifact: string, name: string): void {
 
 const isGreen = (n: EditorNode) => n.status?.fill === 'green' && n.status.shape === 'dot';
 
+/** The rows of a list that are shown, each with its lines' heights: one line each, nothing cut to the right. */
+async function shownRows(editor: Editor, selector: string): Promise<Array<{ text: string; lines: number[]; fits: boolean }>> {
+  return editor.page.locator(selector).evaluateAll((els) =>
+    els
+      .filter((el) => (el as HTMLElement).offsetParent !== null)
+      .map((el) => ({
+        text: (el as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
+        lines: [...el.querySelectorAll('.ve-bmv-line, .ve-direct-path, .ve-direct-port-device')].filter((l) => (l as HTMLElement).offsetParent !== null).map((l) => (l as HTMLElement).getBoundingClientRect().height),
+        fits: el.scrollWidth <= el.clientWidth + 1,
+      })),
+  );
+}
+
 describe('the editor with the packed package', { timeout: 300_000 }, () => {
   let userDir: string;
   let tarball: string;
   let red: NodeRedProcess;
   let browser: Browser;
   let editor: Editor;
+
+  /**
+   * The bridge dialog open: Monitors shows battery monitors (and ports not identified yet),
+   * Chargers shows MPPTs, each row on its lines, none wrapped or cut.
+   */
+  async function assertByFamily(): Promise<void> {
+    const monitors = await shownRows(editor, '#ve-bmv-to-mppt-sources li.ve-bmv-port');
+    const chargers = await shownRows(editor, '#ve-bmv-to-mppt-targets li.ve-bmv-port');
+    assert.ok(monitors.length > 0 && chargers.length > 0, 'both lists have ports');
+    for (const row of monitors) assert.match(row.text, /SmartShunt|BMV|not identified/, `a monitor: ${row.text}`);
+    for (const row of chargers) assert.match(row.text, /MPPT|not identified/, `a charger: ${row.text}`);
+    for (const row of [...monitors, ...chargers]) {
+      assert.ok(row.fits, `nothing cut to the right: ${row.text}`);
+      for (const h of row.lines) assert.ok(h > 0 && h < 24, `one line (${h} px): ${row.text}`);
+    }
+  }
 
   before(async () => {
     userDir = tempDir('ve-editor-');
@@ -82,6 +111,8 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
       const entry = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
       assert.equal(await entry.count(), 1, `${type} in the Victron VE.Direct category`);
       assert.equal((await entry.locator('.red-ui-palette-label').innerText()).replace(/\s+/g, ' ').trim(), label);
+      // One line: Node-RED breaks a label wider than its 82 px at spaces, onto a taller node.
+      assert.equal(await entry.locator('.red-ui-palette-label').evaluate((el) => el.innerHTML.includes('<br')), false, `${type}: "${label}" on one line`);
       // The icon is a CSS background: it must load and decode as an image.
       const icon = await entry.locator('.red-ui-palette-icon').evaluate(async (el) => {
         const url = /url\("?([^")]+)"?\)/.exec(getComputedStyle(el).backgroundImage)?.[1] ?? '';
@@ -100,10 +131,11 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
       assert.ok(icon.decoded && icon.width > 0, `${icon.url} is an image`);
     }
     const port = await page.evaluate(() => {
-      const def = (globalThis as unknown as { RED: { nodes: { getType(t: string): { category?: string } | undefined } } }).RED.nodes.getType('ve-direct-port');
-      return def?.category;
+      const RED = (globalThis as unknown as { RED: { nodes: { getType(t: string): { category?: string } | undefined }; utils: { getPaletteLabel(t: string, d: unknown): string } } }).RED;
+      const def = RED.nodes.getType('ve-direct-port');
+      return { category: def?.category, label: RED.utils.getPaletteLabel('ve-direct-port', def) };
     });
-    assert.equal(port, 'config');
+    assert.deepEqual(port, { category: 'config', label: 'VE.Direct port' });
     await editor.screenshot('palette');
     assert.deepEqual(editor.pageErrors, []);
   });
@@ -143,6 +175,24 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
       'examples 1–3 green, the bridge writing to 1/1 charger',
     );
     assert.match(nodes.find((n) => n.type === 've-bmv-to-mppt')?.status?.text ?? '', BRIDGE_BADGE);
+    // Values where users look: the in node shows the monitor's headline values, the get node
+    // what it read, each with its unit.
+    const valued = await editor.waitForNodes(
+      (all) => {
+        const inNode = all.find((n) => n.id === 've-ex1-in');
+        const getNode = all.find((n) => n.id === 've-ex2-get');
+        return /^\d+\.\d\d V \d+(\.\d)? % -?\d+\.\d+ A$/.test(inNode?.status?.text ?? '') && /^\d+ W \d+\.\d\d kWh \d+\.\d\d V/.test(getNode?.status?.text ?? '') && all;
+      },
+      30_000,
+      'the in and get badges showing values',
+    );
+    for (const id of ['ve-ex1-in', 've-ex2-get']) assert.ok(isGreen(valued.find((n) => n.id === id)!), `${id} green`);
+    await editor.showTab('ve-ex1');
+    await editor.page.locator('[id="ve-ex1-in"] .red-ui-flow-node-status-dot-green').waitFor();
+    await editor.screenshot('example-1-badges');
+    await editor.showTab('ve-ex2');
+    await editor.page.locator('[id="ve-ex2-get"] .red-ui-flow-node-status-dot-green').waitFor();
+    await editor.screenshot('example-2-badges');
     await editor.showTab((await editor.tabByLabel(example(EXAMPLES[2]!).label)).id);
     await editor.page.locator('.red-ui-flow-node-status-dot-green').first().waitFor();
     await editor.screenshot('example-3-deployed');
@@ -245,6 +295,7 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
           await targets.locator('.ve-bmv-device', { hasText: 'SmartSolar MPPT 100|30' }).waitFor();
           assert.equal(await sources.count(), 1);
           assert.equal(await targets.count(), 1);
+          await assertByFamily();
         },
       },
     ];
@@ -276,9 +327,39 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     }
     // A deployed port shows what it found and its counters.
     await editor.page.locator('#node-config-ve-direct-port-diagnostics', { hasText: 'SmartShunt 500A/50mV' }).waitFor();
+    assert.match(await editor.page.locator('.red-ui-tray').last().locator('.red-ui-tray-titlebar').innerText(), /VE\.Direct port/);
     const help = await editor.showHelp();
     for (const heading of ['Properties', 'Details']) assert.ok(help.headings.includes(heading), `ve-direct-port help has ${heading}`);
     await editor.screenshot('edit-ve-direct-port');
+
+    // The pick-list: the search button lists the ports; simulated devices only when asked for.
+    const page = editor.page;
+    const simToggle = page.locator('#node-config-ve-direct-port-show-sim');
+    await page.locator('#node-config-ve-direct-port-list-btn').click();
+    await page.locator('#node-config-ve-direct-port-list li').first().waitFor();
+    assert.equal(await simToggle.isChecked(), true, 'a simulated port shows the simulated devices');
+    await simToggle.uncheck();
+    const real = await shownRows(editor, '#node-config-ve-direct-port-list li');
+    assert.ok(real.every((r) => !/sim:/.test(r.text)), 'no simulated device while the toggle is off');
+    // The note says how many are hidden, and how to show them.
+    await page.locator('#node-config-ve-direct-port-list-note', { hasText: /\d+ simulated devices.*"show simulated devices"/ }).waitFor();
+    await simToggle.check();
+    const all = await shownRows(editor, '#node-config-ve-direct-port-list li');
+    assert.ok(all.filter((r) => /sim:/.test(r.text)).length >= 6, `the simulated devices: ${all.length} rows`);
+    for (const row of all) {
+      assert.ok(row.fits, `nothing cut to the right: ${row.text}`);
+      for (const h of row.lines) assert.ok(h > 0 && h < 24, `one line (${h} px): ${row.text}`);
+    }
+    const box = await page.locator('#node-config-ve-direct-port-list').boundingBox();
+    assert.ok(box && box.width >= 400 && box.height >= 200, `a list as wide as the dialog: ${JSON.stringify(box)}`);
+    await page.locator('#node-config-ve-direct-port-list li[data-path="sim:bmv712"]').click();
+    assert.equal(await page.locator('#node-config-input-path').inputValue(), 'sim:bmv712');
+    await page.locator('#node-config-ve-direct-port-list li[data-path="sim:bmv712"]').scrollIntoViewIfNeeded();
+    await page.mouse.move(700, 450);
+    toReadme(await editor.screenshot('edit-ve-direct-port-picklist'), 'port-dialog.png');
+    // The field stays free text: a network relay is typed.
+    await page.locator('#node-config-input-path').fill('tcp://192.168.1.50:4001');
+    assert.equal(await page.locator('#node-config-input-path').inputValue(), 'tcp://192.168.1.50:4001');
     await editor.cancelTray();
     assert.deepEqual(editor.pageErrors, []);
   });
@@ -330,6 +411,7 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     await editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked) .ve-bmv-device', { hasText: 'SmartSolar MPPT 250|70' }).waitFor();
     assert.equal(await editor.page.locator('#ve-bmv-to-mppt-sources li:has(input:checked)').count(), 2);
     assert.equal(await editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked)').count(), 2);
+    await assertByFamily();
     await editor.showHelp();
     const picture = await editor.screenshot('edit-ve-bmv-to-mppt-many');
     await editor.cancelTray();

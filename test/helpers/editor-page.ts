@@ -278,7 +278,7 @@ export class Editor {
   }
 }
 
-/** The VE.Direct nodes whose badge the port paints: green once their simulated device answered. */
+/** The VE.Direct nodes with a badge of their port's device: green once their simulated device answered. */
 export const VE_TYPES = ['ve-direct-in', 've-direct-get', 've-direct-set', 've-bmv-to-mppt'];
 
 /** The bridge's badge when it shares: "13.28 V 24.0 °C → 2/2 MPPT". */

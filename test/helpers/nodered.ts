@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import { i18n } from '@node-red/util';
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
-import type { PortConfigNode, PortUser } from '../../nodes/lib/types';
+import { registerPortNode } from '../../nodes/lib/port-node';
 
 helper.init(require.resolve('node-red'));
 
@@ -87,18 +87,12 @@ export function nextMessage(nodeId: string, timeoutMs = 10_000): Promise<Record<
 }
 
 /**
- * A minimal user of a ve-direct-port node, for testing the config node alone: registers on
- * start, deregisters on close.
+ * A minimal user of a ve-direct-port node, for testing the config node alone: the skeleton of
+ * every port-using node (registration, badge, deregistration on close) and nothing else.
  */
-export const portUserNode: NodeModule = (RED) => {
-  function PortUserNode(this: PortUser & { portNode: PortConfigNode | null }, config: { port: string } & Record<string, unknown>): void {
-    RED.nodes.createNode(this, config as never);
-    this.portNode = RED.nodes.getNode(config.port) as PortConfigNode | null;
-    this.portNode?.register(this);
-    this.on('close', () => this.portNode?.deregister(this));
-  }
-  RED.nodes.registerType('test-port-user', PortUserNode as never);
-};
+export const portUserNode: NodeModule = translated('ve-direct-port', (RED) => {
+  registerPortNode(RED, 'test-port-user', { setup: () => ({}) });
+});
 
 /** The runtime's log entries so far ({ level, msg, … }; warn is level 30), from the helper's spy. */
 export function logLines(): Array<{ level?: number; msg?: unknown }> {

@@ -1,11 +1,13 @@
 /**
  * What the get and set nodes' badges say: the value read with its unit, what was written, and a
- * failure that stays red until the node's next success.
+ * failure that stays red until the node's next success; the device's name and its whole serial.
  */
 
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resetSimDevices } from '../../lib/sim';
+import type { NodeStatus } from 'node-red';
+import { getSimDevice, resetSimDevices } from '../../lib/sim';
+import { identityText, shortProductName } from '../../nodes/lib/status';
 import { helper, load, nextMessage, recordStatus, waitFor, type Flow } from '../helpers/nodered';
 import { collect, getNode, green, portNode, readyPort, red, setNode, sleep, type Msg } from '../helpers/vedirect-flows';
 
@@ -20,6 +22,13 @@ function flow(path: string, extra: Flow): Flow {
     { id: 'h2', type: 'helper' },
     ...extra,
   ];
+}
+
+/** The badge a node shows now, from the helper's spy (it sees what was painted before recordStatus). */
+function lastStatus(id: string): NodeStatus {
+  const spy = Object.getPrototypeOf(helper.getNode(id)).status as { getCalls(): Array<{ thisValue: { id: string }; args: unknown[] }> };
+  const calls = spy.getCalls().filter((c) => c.thisValue.id === id);
+  return (calls.at(-1)?.args[0] ?? {}) as NodeStatus;
 }
 
 async function send(node: string, msg: Msg): Promise<Msg> {
@@ -84,5 +93,31 @@ describe('badges', () => {
     await send('s1', { payload: 21.5 });
     await waitFor(() => green(statuses.at(-1)!), 'green after a success');
     assert.equal(statuses.at(-1)!.text, 'set 21.5 °C');
+  });
+
+  it('identity: the whole serial, the product name shortened when both do not fit', async () => {
+    await load([portNode, getNode], flow(MPPT, [{ id: 'g1', type: 've-direct-get', port: 'p1', registers: 'chargerVoltage', wires: [['h1']] }]));
+    await readyPort('p1');
+    const serial = getSimDevice(MPPT).identity.serial;
+    const badge = await waitFor(() => (green(lastStatus('g1')) ? lastStatus('g1') : undefined), 'the green identity badge');
+    assert.equal(badge.text, `MPPT 100|30 ${serial}`);
+  });
+
+  it('product names: short where the whole name and a serial would not fit', () => {
+    const cases: Array<[string, string]> = [
+      ['SmartSolar MPPT 100|30', 'MPPT 100|30'],
+      ['BlueSolar MPPT 150|35 rev2', 'MPPT 150|35'],
+      ['BlueSolar MPPT VE.Can 250/70', 'MPPT 250/70'],
+      ['All-In-1 SmartSolar MPPT 75/15 12V', 'MPPT 75/15 12V'],
+      ['SmartShunt 500A/50mV', 'SmartShunt'],
+      ['BMV-712 Smart Rev2', 'BMV-712'],
+      ['Blue Smart IP65 Charger 12|10', 'IP65 12|10'],
+      ['Orion Smart 12V|24V-15A Isolated DC-DC Charger', 'Orion 12V|24V-15A'],
+      ['Multi RS Solar 48V 6000VA', 'Multi RS Solar 48V 6000VA'],
+    ];
+    for (const [name, short] of cases) assert.equal(shortProductName(name), short, name);
+    assert.equal(identityText('SmartShunt 500A/50mV', 'HQ2117NTVX4'), 'SmartShunt 500A/50mV HQ2117NTVX4', 'fits: the whole name');
+    assert.equal(identityText('SmartSolar MPPT 100|30', 'HQ2312M1ABC'), 'MPPT 100|30 HQ2312M1ABC');
+    assert.equal(identityText('Orion Smart 24V|12V-30A Non-isolated DC-DC Charger', 'HQ2312M1ABC'), 'Orion 24V|12V-30A HQ2312M1ABC');
   });
 });

@@ -118,7 +118,7 @@ describe('ve-bmv-to-mppt editor and help', () => {
     assert.ok(existsSync(join(ROOT, 'icons', def.icon)));
     assert.equal(def.inputs, 1);
     assert.equal(def.outputs, 2);
-    assert.equal(def.paletteLabel(), 'BMV → MPPT');
+    assert.equal(def.paletteLabel(), 'BMV→MPPT');
     assert.deepEqual([def.outputLabels(0), def.outputLabels(1)], ['report (one per cycle)', 'alarm changes']);
     const { script } = parts();
     assert.match(script, /category: 'Victron VE\.Direct',/);

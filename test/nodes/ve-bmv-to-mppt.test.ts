@@ -490,8 +490,8 @@ describe('ve-bmv-to-mppt', () => {
 
   it('"disabled" in the node: nothing written; msg.enabled = true shares; msg.enabled = false releases once', async () => {
     const run = await deploy({ monitors: { m1: BMV }, chargers: { c1: MPPT_A, c2: MPPT_B }, bridge: { enabled: false } });
-    const paused = await waitFor(() => run.statuses.find((s) => s.fill === 'grey' && s.shape === 'ring'), 'the grey "disabled" badge');
-    assert.equal(paused.text, 'disabled → 2 MPPT');
+    const paused = await waitFor(() => run.statuses.find((s) => s.fill === 'grey' && s.shape === 'ring'), 'the grey "paused" badge');
+    assert.equal(paused.text, 'paused → 2 MPPT');
     await sleep(4000);
     assert.equal(sets(MPPT_A).length + sets(MPPT_B).length, 0, 'nothing written while disabled');
     const on = await ask(run, { enabled: true });
@@ -505,7 +505,7 @@ describe('ve-bmv-to-mppt', () => {
     }
     await sleep(2500);
     for (const path of [MPPT_A, MPPT_B]) assert.equal(sets(path).filter((x) => x.at >= offAt).length, 2, `${path}: nothing after the release`);
-    assert.equal(run.statuses.at(-1)?.text, 'disabled → 2 MPPT');
+    assert.equal(run.statuses.at(-1)?.text, 'paused → 2 MPPT');
     const before = run.errors.length;
     helper.getNode('b1').receive({ enabled: 'no' });
     const err = await waitFor(() => run.errors[before], 'an error for msg.enabled = "no"');

@@ -125,4 +125,20 @@ describe('ve-direct-port config node', () => {
     assert.ok(!catalogue.registers.some((r) => r.name === 'stateOfCharge'), 'no monitor registers for an MPPT');
     await helper.request().get('/ve-direct/ports/nope/status').expect(404);
   });
+
+  it('the port list gives each device family known without asking: the owner\'s device, a simulated device\'s', async () => {
+    const flow: Flow = [
+      { id: 'p1', type: 've-direct-port', path: 'sim:smartshunt' },
+      { id: 'u1', type: 'test-port-user', port: 'p1' },
+    ];
+    await load([portNode, portUserNode], flow);
+    await waitFor(() => (helper.getNode('p1') as unknown as PortConfigNode).port?.identity, 'the device identified');
+    const ports = await helper.request().get('/ve-direct/ports').expect(200);
+    const list = (ports.body as { ports: { path: string; family: string | null; sim: boolean }[] }).ports;
+    const family = (path: string): string | null | undefined => list.find((p) => p.path === path)?.family;
+    assert.equal(family('sim:smartshunt'), 'smartshunt', 'owned: from the device that answered');
+    assert.equal(family('sim:bmv712'), 'bmv');
+    assert.equal(family('sim:smartsolar-100-30'), 'mppt');
+    assert.ok(list.every((p) => p.sim || p.family === null), 'a serial port nobody opened: not known');
+  });
 });
