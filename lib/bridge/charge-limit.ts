@@ -74,6 +74,7 @@ export class ChargeLimitManager {
   private latest: ChargeLimitReport | null = null;
   private lastStatus: LimitStatus | null = null;
   private internalFault: string | null = null;
+  private stopping: Promise<void> | null = null;
 
   constructor(options: ChargeLimitOptions) {
     this.config = resolveLimitConfig(options.config);
@@ -168,8 +169,13 @@ export class ChargeLimitManager {
   }
 
   /** Release every charger (bounded by stopTimeoutMs), drop the claims, go quiet. */
-  async stop(): Promise<void> {
-    if (this.phase === 'stopped' || this.phase === 'stopping') return;
+  stop(): Promise<void> {
+    // Every port's beforeClose asks: each must wait for the one release.
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
     const wasRunning = this.phase === 'running';
     this.phase = 'stopping';
     this.timer?.cancel();
