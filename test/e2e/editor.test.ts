@@ -22,6 +22,7 @@ const EXAMPLES = [
   '03-bmv-to-mppt-one-to-one',
   '04-many-monitors-to-many-chargers',
   '05-dashboard-needs-dashboard-2',
+  '06-charge-limit-needs-dashboard-2',
   '07-home-assistant-mqtt',
 ];
 const PALETTE: Record<string, string> = {
@@ -29,6 +30,7 @@ const PALETTE: Record<string, string> = {
   've-direct-get': 'VE.Direct get',
   've-direct-set': 'VE.Direct set',
   've-bmv-to-mppt': 'BMV → MPPT',
+  've-charge-limit': 'Charge limit',
   've-direct-ha': 'VE.Direct → HA',
 };
 

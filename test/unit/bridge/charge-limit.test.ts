@@ -215,6 +215,16 @@ describe('charge limit on simulated chargers', () => {
     assert.equal(b.claims.holder(SMALL, 'limit')?.owner, 'limit A');
   });
 
+  it('every write passes the write policy: a share above the rating and the BMS bit are refused before a byte goes out', async () => {
+    const b = (bench = new LimitBench([SMALL], {}, { start: false }));
+    await b.run(3000);
+    const target = b.target(SMALL);
+    await assert.rejects(b.until(target.write(0x2015, 30.1)), (err: unknown) => isVeError(err) && err.code === 'VE_RANGE' && /rated charge current of the SmartSolar MPPT 100\|30/.test(err.message));
+    await assert.rejects(b.until(target.write(0x200e, 0x0d)), (err: unknown) => isVeError(err) && err.code === 'VE_FLASH_GUARD');
+    assert.deepEqual(b.sets(SMALL), [], 'nothing reached the charger');
+    assert.equal(b.flashWrites(), 0);
+  });
+
   it('a bad total is refused with VE_BAD_INPUT and changes nothing', async () => {
     const b = (bench = new LimitBench([SMALL]));
     await b.run(3000);

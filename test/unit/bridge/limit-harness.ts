@@ -101,6 +101,8 @@ export class LimitBench {
   async until<T>(promise: Promise<T>, limitMs = 10_000, step = 20): Promise<T> {
     let done = false;
     const watched = promise.finally(() => (done = true));
+    // Handled by the caller after the loop: not an unhandled rejection meanwhile.
+    watched.catch(() => undefined);
     for (let t = 0; t < limitMs && !done; t += step) {
       this.clock.advance(step);
       await settle();
