@@ -5,8 +5,9 @@
  *
  * - `setLimit(amps)`: the total for all chargers together (0 = stop charging); `setLimit(null)`:
  *   no limit. A total older than `timeoutMs` counts as gone: released, like null.
- * - Each cycle (every `refreshMs`, and at once on a new total, at most one per second): the
- *   chargers that can take a share now (limit-session.ts) split the total (charge-split.ts);
+ * - Each cycle (every `refreshMs`, and at once on a changed total, at most one per second; the
+ *   same total again only keeps it fresh): the chargers that can take a share now
+ *   (limit-session.ts) split the total (charge-split.ts);
  *   a charger offline, refusing, under another master or not yet checked takes none and its
  *   part goes to the others, within their ratings. A charger that drops out during the cycle
  *   is left out and the split done again at once. Shares that go down are written before
@@ -135,8 +136,12 @@ export class ChargeLimitManager {
         value: total,
       });
     }
+    // The same total again (a BMS repeats its limit every few seconds) only keeps it fresh: the
+    // timer's refresh writes it; a cycle per message would fill the link with HEX.
+    const unchanged = this.latest !== null && total === this.total && (total === null || this.demand().state === 'limit');
     this.total = total;
     this.receivedAt = this.clock.now();
+    if (unchanged && this.latest !== null) return Promise.resolve(this.latest);
     return this.trigger('input');
   }
 
