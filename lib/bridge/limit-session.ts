@@ -44,6 +44,7 @@ import { atLeast, gateCharger, parseFirmware } from './gating';
 import { errorInfo, isFinalCode, isSilentCode, type ErrorInfo } from './write-ledger';
 import type { ChargerReadRegister } from './types';
 import type { AlarmDraft } from './alarms';
+import { STARTUP_GRACE_MS } from './sense-bridge';
 
 /** 0x200F bit 4 (ICHARGE) exists from this firmware (BlueSolar HEX protocol MPPT rev 10). */
 const MIN_FIRMWARE_ICHARGE = { major: 1, minor: 44 } as const;
@@ -83,6 +84,8 @@ export class LimitSession {
   private readBack: number | null = null;
   private usingLimit: boolean | null = null;
   private writes: LimitWriteReport[] = [];
+  /** The first cycle's time: the start of the grace for a port that is still opening. */
+  private firstSeen: number | null = null;
 
   constructor(target: LimitTarget, claims: ChargerClaims, owner: string) {
     this.target = target;
@@ -102,8 +105,10 @@ export class LimitSession {
     const now = ctx.clock.now();
     const identity = this.target.identity();
     const gate = gateCharger(identity);
+    this.firstSeen ??= now;
     if (!gate.ok) {
-      if (gate.pending) return this.set(this.target.online() ? 'checking' : 'offline', gate.reason);
+      // A port still opening after a deploy is not news; one that stays silent is.
+      if (gate.pending) return this.set(this.target.online() || now - this.firstSeen < STARTUP_GRACE_MS ? 'checking' : 'offline', gate.reason);
       return this.set('unsupported', gate.reason);
     }
     const product = identity === null ? undefined : findProduct(identity.productId);
