@@ -70,19 +70,37 @@ export function exampleFlows() {
 }
 
 /**
- * Two bridges must never write to the same charger. When the bridges of two example tabs share
- * a charger, the later example (the fuller set-up) stays enabled and the earlier tab is
- * disabled, with a comment on it that says how to switch.
+ * Two writers of the same kind must never write to the same charger: two bridges (remote
+ * sense), or two charge-current limiters (a charge-limit node, a set node for the charge
+ * current limit or network mode). A bridge and a charge limit write different registers and may
+ * share one. When two example tabs clash, the later example (the fuller set-up) stays enabled
+ * and the earlier tab is disabled, with a comment on it that says how to switch.
  */
+const LIMIT_REGISTERS = new Set(['chargeCurrentLimit', '0x2015', 'networkMode', '0x200E']);
+
+function writes(flows, tab) {
+  const nodes = flows.filter((n) => n.z === tab.id && !n.d);
+  // A set node keeps writing only when an inject on a timer feeds it (a command from outside writes once).
+  const timed = new Set(nodes.filter((n) => n.type === 'inject' && n.repeat).flatMap((n) => (n.wires ?? []).flat()));
+  return {
+    sense: nodes.filter((n) => n.type === 've-bmv-to-mppt').flatMap((n) => (n.targetsAll === true ? ['*'] : n.targets ?? [])),
+    limit: [
+      ...nodes.filter((n) => n.type === 've-charge-limit').flatMap((n) => n.chargers ?? []),
+      ...nodes.filter((n) => n.type === 've-direct-set' && timed.has(n.id) && LIMIT_REGISTERS.has(String(n.register)) && n.port).map((n) => n.port),
+    ],
+  };
+}
+
 function oneWriterPerCharger(flows) {
   const tabs = flows.filter((n) => n.type === 'tab');
-  const claimed = new Map(); // charger port id (or '*' for "all found") -> the tab that writes to it
+  // Per kind: charger port id (or '*' for "all found") -> the tab that writes to it.
+  const claimed = { sense: new Map(), limit: new Map() };
   for (const tab of [...tabs].reverse()) {
-    const targets = flows
-      .filter((n) => n.z === tab.id && n.type === 've-bmv-to-mppt' && !n.d)
-      .flatMap((n) => (n.targetsAll === true ? ['*'] : n.targets ?? []));
-    if (tab.disabled || targets.length === 0) continue;
-    const clash = targets.includes('*') ? [...claimed.values()][0] : (claimed.get('*') ?? targets.map((t) => claimed.get(t)).find(Boolean));
+    const kinds = writes(flows, tab);
+    if (tab.disabled || Object.values(kinds).every((t) => t.length === 0)) continue;
+    const clashOf = (targets, byCharger) =>
+      targets.length === 0 ? undefined : targets.includes('*') ? [...byCharger.values()][0] : (byCharger.get('*') ?? targets.map((t) => byCharger.get(t)).find(Boolean));
+    const clash = clashOf(kinds.sense, claimed.sense) ?? clashOf(kinds.limit, claimed.limit);
     if (clash) {
       tab.disabled = true;
       const bottom = Math.max(0, ...flows.filter((n) => n.z === tab.id && typeof n.y === 'number').map((n) => n.y));
@@ -93,7 +111,7 @@ function oneWriterPerCharger(flows) {
         z: tab.id,
         name,
         info:
-          `Two bridges must never write to the same charger, and "${clash.label}" already does. ` +
+          `Two bridges, or two charge-current limits, must never write to the same charger, and "${clash.label}" already does. ` +
           `To try this tab: double-click it and turn Enabled on, double-click "${clash.label}" and turn Enabled off, then Deploy.`,
         x: 60 + Math.round(name.length * 3.6), // comments are centred on x: keep the left edge in view
         y: bottom + 60,
@@ -101,7 +119,7 @@ function oneWriterPerCharger(flows) {
       });
       continue;
     }
-    for (const t of targets) claimed.set(t, tab);
+    for (const [kind, targets] of Object.entries(kinds)) for (const t of targets) claimed[kind].set(t, tab);
   }
   return flows;
 }

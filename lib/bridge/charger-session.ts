@@ -31,6 +31,8 @@
 
 import type { Clock } from '../clock';
 import type { AlarmDraft } from './alarms';
+import { EXTERNAL_CONTROL } from './charge-limit-types';
+import { chargerClaims } from './charger-claims';
 import { hex2, inspectCharger, type Inspection, type ReadResult } from './conflict-inspection';
 import { encodeSense, type EncodedSense } from './encoding';
 import { gateCharger, type ChargerGate } from './gating';
@@ -377,6 +379,8 @@ export class ChargerSession {
       networkInfo: gate.networkInfo,
       currentBit: gate.currentBit,
       mayBeOurs: (q) => this.ledger.mayBeOurs(q, now),
+      // A charge limit in this process keeps 0x200E = 0x05 on this charger: not another master.
+      ownNetworkMode: chargerClaims.controlledHere(this.target.id, 'limit') ? EXTERNAL_CONTROL : null,
     });
     if (result.kind === 'silent') return result;
     if (result.kind === 'unsupported') {

@@ -38,6 +38,12 @@ export interface InspectionRequest {
   readonly currentBit?: boolean;
   /** Could a set "in use" bit for this value be the caller's own doing? */
   readonly mayBeOurs: (quantity: Quantity) => boolean;
+  /**
+   * The network mode this process keeps set on the charger (0x05, external control, while a
+   * charge limit runs here), or null: that value of 0x200E and the role it brings (0x00,
+   * externally controlled) are no evidence of another master.
+   */
+  readonly ownNetworkMode?: number | null;
 }
 
 export type Inspection =
@@ -56,6 +62,8 @@ export type Inspection =
 
 const STATUS_ROLE_MASK = 0x0f;
 const ROLE_STAND_ALONE = 0x04;
+/** The role an MPPT reports under external control (0x200F low nibble 0x00: slave / BMS / ESS). */
+const ROLE_CONTROLLED = 0x00;
 /** 0x200F / 0x200D bit per value. */
 export const SENSE_BIT: Readonly<Record<Quantity, number>> = { voltage: 0x80, temperature: 0x40, current: 0x20 };
 
@@ -73,11 +81,15 @@ export function describeNetworkMode(mode: number): string {
 
 export async function inspectCharger(read: RegisterReader, request: InspectionRequest): Promise<Inspection> {
   const evidence: string[] = [];
+  const ownMode = request.ownNetworkMode ?? null;
+  // Without a read of 0x200E, a controlled role is taken to be our own doing while we hold the mode.
+  let controlledByUs = ownMode !== null && !request.full;
   if (request.full) {
     const mode = await read(NETWORK_MODE);
     if (mode.kind === 'silent') return mode;
     if (mode.kind === 'unknown') return { kind: 'unsupported', reason: 'the charger does not know 0x200E (network mode), so another master cannot be ruled out' };
-    if (mode.rawNumber !== null && mode.rawNumber !== 0) {
+    controlledByUs = ownMode !== null && mode.rawNumber === ownMode;
+    if (mode.rawNumber !== null && mode.rawNumber !== 0 && !controlledByUs) {
       evidence.push(`0x200E network mode ${hex2(mode.rawNumber)} (${describeNetworkMode(mode.rawNumber)}): another master (GX, BMS or ESS) controls this charger`);
     }
   }
@@ -89,7 +101,7 @@ export async function inspectCharger(read: RegisterReader, request: InspectionRe
   const byte = status.rawNumber;
   const role = byte & STATUS_ROLE_MASK;
   const findings: string[] = [];
-  if (role !== ROLE_STAND_ALONE) findings.push(`role ${NETWORK_STATUS_ROLE[role] ?? hex2(role)}, not stand-alone`);
+  if (role !== ROLE_STAND_ALONE && !(controlledByUs && role === ROLE_CONTROLLED)) findings.push(`role ${NETWORK_STATUS_ROLE[role] ?? hex2(role)}, not stand-alone`);
   let inUse: Record<Quantity, boolean> | null = null;
   // The quantities whose bits this firmware has.
   const known = QUANTITIES.filter((q) => q !== 'current' || request.currentBit === true);

@@ -66,7 +66,7 @@ function toBridgeIdentity(identity: LinkIdentity | null): DeviceIdentity | null 
 }
 
 /** Little-endian hex bytes ("0F20") to an unsigned integer; null for none or more than 4 bytes. */
-function rawInteger(raw: string): number | null {
+export function rawInteger(raw: string): number | null {
   if (raw.length === 0 || raw.length > 8 || raw.length % 2 !== 0) return null;
   let value = 0;
   for (let i = raw.length - 2; i >= 0; i -= 2) value = value * 256 + Number.parseInt(raw.slice(i, i + 2), 16);

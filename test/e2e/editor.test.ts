@@ -22,6 +22,7 @@ const EXAMPLES = [
   '03-bmv-to-mppt-one-to-one',
   '04-many-monitors-to-many-chargers',
   '05-dashboard-needs-dashboard-2',
+  '06-charge-limit-needs-dashboard-2',
   '07-home-assistant-mqtt',
 ];
 const PALETTE: Record<string, string> = {
@@ -29,6 +30,7 @@ const PALETTE: Record<string, string> = {
   've-direct-get': 'VE.Direct get',
   've-direct-set': 'VE.Direct set',
   've-bmv-to-mppt': 'BMV→MPPT',
+  've-charge-limit': 'Charge limit',
   've-direct-ha': 'VE.Direct HA',
 };
 
@@ -364,9 +366,10 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     assert.deepEqual(editor.pageErrors, []);
   });
 
-  it('imports examples 4 and 5 next to them; with example 3 disabled, Deploy turns every node green and the bridge writes to 2/2 chargers', async () => {
-    // One writer per charger: example 4 writes to MPPT 1 as well.
+  it('imports examples 4 to 7 next to them; with examples 2 and 3 disabled, Deploy turns every node green and the bridge writes to 2/2 chargers', async () => {
+    // One writer per charger: example 4 writes to MPPT 1 as well; example 6 limits its charge current as example 2 does.
     await editor.disableTab((await editor.tabByLabel(example(EXAMPLES[2]!).label)).id);
+    await editor.disableTab((await editor.tabByLabel(example(EXAMPLES[1]!).label)).id);
     for (const name of EXAMPLES.slice(3)) {
       await editor.importExample(MODULE, name, `import-${name}`);
       const expected = example(name);
@@ -389,7 +392,7 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
 
     await editor.deploy();
     const disabled = new Set((await editor.tabs()).filter((t) => t.disabled).map((t) => t.id));
-    const enabled = EXAMPLES.filter((_, i) => i !== 2).reduce((sum, name) => sum + example(name).veNodes, 0);
+    const enabled = EXAMPLES.filter((_, i) => i !== 1 && i !== 2).reduce((sum, name) => sum + example(name).veNodes, 0);
     const nodes = await editor.waitForNodes(
       (all) => {
         const ve = all.filter((n) => VE_TYPES.includes(n.type) && !disabled.has(n.z ?? ''));

@@ -77,7 +77,7 @@ describe('npm start', { timeout: 240_000 }, () => {
     const tabs = flows.filter((n) => n.type === 'tab');
     assert.deepEqual(
       tabs.map((t) => t.label),
-      ['1 · Watch a monitor', '2 · MPPT get and set', '3 · BMV → MPPT', '4 · Many → many', '5 · Dashboard (needs Dashboard 2)', '7 · Home Assistant over MQTT'],
+      ['1 · Watch a monitor', '2 · MPPT get and set', '3 · BMV → MPPT', '4 · Many → many', '5 · Dashboard (needs Dashboard 2)', '6 · Charge limit (needs Dashboard 2)', '7 · Home Assistant over MQTT'],
     );
     const ports = flows.filter((n) => n.type === 've-direct-port');
     assert.deepEqual(Object.fromEntries(ports.map((p) => [p.id, p.path])), PORTS);
@@ -93,6 +93,10 @@ describe('npm start', { timeout: 240_000 }, () => {
     assert.equal(oneToOne?.disabled, true);
     const note = flows.find((n) => n.type === 'comment' && n.z === oneToOne?.id && /^Disabled: "4 · Many → many" writes to the same charger/.test(n.name ?? ''));
     assert.ok(note, 'a comment on the disabled tab says how to switch');
+    // Examples 2 and 6 both limit MPPT 1's charge current: the earlier tab is disabled too.
+    const getAndSet = tabs.find((t) => t.label === '2 · MPPT get and set');
+    assert.equal(getAndSet?.disabled, true);
+    assert.ok(flows.some((n) => n.type === 'comment' && n.z === getAndSet?.id && /^Disabled: "6 · Charge limit/.test(n.name ?? '')));
     const writers = new Map<string, string>();
     for (const bridge of flows.filter((n) => n.type === 've-bmv-to-mppt' && !tabs.find((t) => t.id === n.z)?.disabled)) {
       for (const charger of bridge.targets ?? []) {

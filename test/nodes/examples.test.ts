@@ -26,6 +26,7 @@ interface FlowNode {
   repeat?: string;
   sources?: string[];
   targets?: string[];
+  chargers?: string[];
   group?: string;
   page?: string;
   ui?: string;
@@ -51,7 +52,7 @@ const PORTS: Record<string, string> = {
 
 /** Ids a node refers to: wires, config nodes, catch scope. */
 function references(node: FlowNode): string[] {
-  const refs = [...(node.wires ?? []).flat(), ...(node.sources ?? []), ...(node.targets ?? []), ...(node.scope ?? [])];
+  const refs = [...(node.wires ?? []).flat(), ...(node.sources ?? []), ...(node.targets ?? []), ...(node.chargers ?? []), ...(node.scope ?? [])];
   for (const key of ['port', 'group', 'page', 'ui', 'theme', 'broker'] as const) {
     // An mqtt-broker's `broker` and `port` are its address, not nodes.
     if ((key === 'port' || key === 'broker') && node.type === 'mqtt-broker') continue;
@@ -69,6 +70,7 @@ describe('example flows', () => {
       '03-bmv-to-mppt-one-to-one.json',
       '04-many-monitors-to-many-chargers.json',
       '05-dashboard-needs-dashboard-2.json',
+      '06-charge-limit-needs-dashboard-2.json',
       '07-home-assistant-mqtt.json',
     ]);
   });
@@ -140,7 +142,7 @@ describe('example flows', () => {
 
   it('use every node type of the package, and one bridge per charger within a file', () => {
     const all = [...flows.values()].flat();
-    for (const type of ['ve-direct-in', 've-direct-get', 've-direct-set', 've-bmv-to-mppt', 've-direct-ha']) assert.ok(all.some((n) => n.type === type), type);
+    for (const type of ['ve-direct-in', 've-direct-get', 've-direct-set', 've-bmv-to-mppt', 've-charge-limit', 've-direct-ha']) assert.ok(all.some((n) => n.type === type), type);
     for (const [file, nodes] of flows) {
       const chargers = nodes.filter((n) => n.type === 've-bmv-to-mppt').flatMap((n) => n.targets ?? []);
       assert.equal(new Set(chargers).size, chargers.length, file);

@@ -32,6 +32,7 @@ import { textFirmwareRecord } from '../identity';
 import type { DeviceContext, FamilyModel, HexHabits, SimProfile } from '../profile';
 import { decodeRaw, encodeRaw, liveSlot, notAvailableRaw, registerDef, settingSlot, type RegisterSlot, type SetOutcome } from '../register-map';
 import { ISENSE_REGISTER, RemoteSense, TSENSE_REGISTER, VSENSE_REGISTER, type SenseRejectMode } from '../remote-sense';
+import { ExternalChargeLimit, STATUS_ICHARGE } from '../charge-limit';
 import type { TextRecords } from '../text-block';
 import { identitySlots, intText, onOff, pidText } from './common';
 
@@ -75,6 +76,8 @@ export interface MpptDeviceOptions {
   readonly cableOhms?: number;
   /** Remote sense timeout, ms (60 s on real chargers). */
   readonly senseTimeoutMs?: number;
+  /** How long a 0x2015 limit lasts without a refresh, ms (charge-limit.ts: 50 s). */
+  readonly chargeLimitLapseMs?: number;
 }
 
 /**
@@ -139,6 +142,8 @@ export class MpptModel implements FamilyModel, ChargerLink {
   readonly registers: ReadonlyMap<number, RegisterSlot>;
   readonly asyncRegisters: readonly number[];
   readonly remoteSense: RemoteSense;
+  /** 0x2015, the external charge-current limit (charge-limit.ts). */
+  readonly chargeLimit: ExternalChargeLimit;
   readonly cableOhms: number;
   private readonly context: DeviceContext;
   private readonly options: MpptModelOptions;
@@ -186,6 +191,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
         if (this.fw >= 0x126) context.notifyAsync(register, this.readSense(register));
       },
     });
+    this.chargeLimit = new ExternalChargeLimit({ clock: context.clock, ratedA: options.maxCurrentA, ...(device.chargeLimitLapseMs !== undefined ? { lapseMs: device.chargeLimitLapseMs } : {}) });
     this.day = context.system.day();
     this.history = new HistoryLog({
       day: this.hsds,
@@ -264,6 +270,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
 
   restart(): void {
     this.remoteSense.reset();
+    this.chargeLimit.drop();
     this.networkModeTimer?.cancel();
     this.networkModeTimer = null;
     this.networkMode = 0;
@@ -277,6 +284,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
 
   dispose(): void {
     this.remoteSense.reset();
+    this.chargeLimit.drop();
     this.networkModeTimer?.cancel();
     for (const value of this.linkValues.values()) value.timer?.cancel();
     this.attached.detach();
@@ -378,8 +386,8 @@ export class MpptModel implements FamilyModel, ChargerLink {
   /** Rated current, the 0xEDF0 setting and a 0x2015 link limit, whichever is lowest: "the minimum of 0x2015 and 0xEDF0". */
   private currentLimit(): number {
     let limit = Math.min(this.options.maxCurrentA, (this.context.settings.get(0xedf0) ?? 0) / 10);
-    const linkLimit = this.linkValues.get(CHARGE_CURRENT_LIMIT)?.raw;
-    if (linkLimit !== undefined && linkLimit !== 0xffff) limit = Math.min(limit, linkLimit / 10);
+    const linkLimit = this.chargeLimit.limitA(this.externalControl());
+    if (linkLimit !== null) limit = Math.min(limit, linkLimit);
     return limit;
   }
 
@@ -500,7 +508,9 @@ export class MpptModel implements FamilyModel, ChargerLink {
     const mode = this.networkModeValue();
     const role = (mode & 0x0e) !== 0 ? 0x00 : STAND_ALONE;
     const fromMaster = this.otherMaster === 'gx' || this.otherMaster === 'vesmart' ? 0xc0 : 0;
-    return role | this.remoteSense.statusBits() | fromMaster;
+    // ICHARGE (fw ≥ 1.44): a 0x2015 limit is in use.
+    const icharge = this.fw >= 0x144 && this.chargeLimit.limitA(this.externalControl()) !== null ? STATUS_ICHARGE : 0;
+    return role | this.remoteSense.statusBits() | fromMaster | icharge;
   }
 
   private networkInfo(): number {
@@ -556,6 +566,21 @@ export class MpptModel implements FamilyModel, ChargerLink {
           this.linkValues.set(id, entry);
         }
         return { flags: 0, value: encodeRaw(def, raw), stored: true };
+      },
+    };
+  }
+
+  /** 0x2015: charge-limit.ts holds the limit, its lapse and the clamp to the rated current. */
+  private chargeLimitSlot(): RegisterSlot {
+    const def = registerDef(CHARGE_CURRENT_LIMIT);
+    return {
+      def,
+      read: () => encodeRaw(def, this.chargeLimit.readRaw()),
+      write: (value): SetOutcome => {
+        const raw = decodeRaw(def, value);
+        if (raw === undefined) return { flags: Flag.ParameterError, value: encodeRaw(def, this.chargeLimit.readRaw()), stored: false };
+        const result = this.chargeLimit.write(raw);
+        return { flags: result.flags, value: encodeRaw(def, result.raw), stored: result.flags === 0 };
       },
     };
   }
@@ -711,8 +736,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
           },
         ],
       );
-      // The limit is clamped to the rated current (0.1 A).
-      if (fw >= 0x119) slots.push([CHARGE_CURRENT_LIMIT, this.linkSlot(CHARGE_CURRENT_LIMIT, Math.round(options.maxCurrentA * 10))]);
+      if (fw >= 0x119) slots.push([CHARGE_CURRENT_LIMIT, this.chargeLimitSlot()]);
       if (fw >= 0x142) slots.push(live(NETWORK_INFO, () => this.networkInfo()));
       // Battery current from a monitor: "planned in firmware 1.44" (note 8), with ISENSE.
       if (fw >= 0x144) slots.push([BATTERY_CURRENT, this.senseSlot(BATTERY_CURRENT)]);
