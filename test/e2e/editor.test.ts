@@ -23,11 +23,13 @@ const EXAMPLES = [
   '04-many-monitors-to-many-chargers',
   '05-dashboard-needs-dashboard-2',
   '07-home-assistant-mqtt',
+  '08-on-off-control',
 ];
 const PALETTE: Record<string, string> = {
   've-direct-in': 'VE.Direct in',
   've-direct-get': 'VE.Direct get',
   've-direct-set': 'VE.Direct set',
+  've-direct-control': 'VE.Direct control',
   've-bmv-to-mppt': 'BMV → MPPT',
   've-direct-ha': 'VE.Direct → HA',
 };
