@@ -85,6 +85,8 @@ export = function (RED: NodeAPI): void {
     let polling = false;
     let closed = false;
     let lastPollError = '';
+    /** A refused or failed switch stays on the badge until the next successful one, whatever the poll reads. */
+    let switchFailed = false;
 
     const label = (state: ControlState | null, reading: ControlReading): string => {
       if (state === null) return RED._(`${TYPE}.state.unknown`, { raw: reading.raw });
@@ -131,7 +133,7 @@ export = function (RED: NodeAPI): void {
         const reading = await readControl(port, control);
         lastPollError = '';
         if (closed || switches !== before) return;
-        badge.show({ text: label(reading.state, reading) });
+        if (!switchFailed) badge.show({ text: label(reading.state, reading) });
         if (key(reading) === lastSent) return;
         lastSent = key(reading);
         node.send(output(reading, port, false));
@@ -167,24 +169,21 @@ export = function (RED: NodeAPI): void {
       void poll();
     }
 
+    /** A switch that failed: red badge, kept until a switch succeeds. */
+    function refuse(err: Error): never {
+      switchFailed = true;
+      badge.failed(err);
+      throw err;
+    }
+
     handleInput(node, async (msg, send) => {
-      if (!port) {
-        const err = noPortError(RED, TYPE, portNode);
-        badge.failed(err);
-        throw err;
-      }
-      if (!control) {
-        const err = ownError(RED, TYPE, 'VE_BAD_INPUT', 'no-control');
-        badge.failed(err);
-        throw err;
-      }
+      if (!port) return refuse(noPortError(RED, TYPE, portNode));
+      if (!control) return refuse(ownError(RED, TYPE, 'VE_BAD_INPUT', 'no-control'));
       let command: ControlCommand;
       try {
         command = parseCommand(control, msg.payload);
       } catch (err) {
-        const out = translate(err);
-        badge.failed(out);
-        throw out;
+        return refuse(translate(err));
       }
       switches++;
       const p = port;
@@ -195,6 +194,7 @@ export = function (RED: NodeAPI): void {
           (r) => label(r.reading.state, r.reading),
         );
         lastSent = key(result.reading);
+        switchFailed = false;
         const out = msg as typeof msg & ControlOutput;
         const built = output(result.reading, p, result.written, {
           ...(result.previous ? { previous: result.previous.state } : {}),
@@ -205,9 +205,7 @@ export = function (RED: NodeAPI): void {
         out.vedirect = built.vedirect;
         send(out);
       } catch (err) {
-        const out = translate(err);
-        badge.failed(out);
-        throw out;
+        return refuse(translate(err));
       }
     });
 

@@ -177,14 +177,17 @@ describe('ve-direct-control', () => {
   });
 
   describe('BMV relay (0x034E, remote mode 0x034F)', () => {
-    it('refuses while the relay mode is not remote, and changes neither register', async () => {
+    it('refuses while the relay mode is not remote, changes neither register, and the badge stays red while the poll reads', async () => {
       const BMV = 'sim:bmv712#alarm';
-      const statuses = await deploy(BMV, { control: 'relay' });
+      const statuses = await deploy(BMV, { control: 'relay', poll: 0.2 });
+      await waitFor(() => lastText(statuses) === 'off', 'the polled position');
       const err = await refused(true, 'VE_CONFLICT');
       assert.match(err.error.message, /"Alarm"/);
+      const reads = hostFrames(BMV, 'get', 0x034e).length;
+      await waitFor(() => hostFrames(BMV, 'get', 0x034e).length >= reads + 3, 'more polls');
+      assert.match(lastText(statuses) ?? '', /VE_CONFLICT/, 'a refused switch stays on the badge');
       assert.deepEqual(sets(BMV, 0x034e), []);
       assert.deepEqual(sets(BMV, 0x034f), []);
-      assert.match(lastText(statuses) ?? '', /VE_CONFLICT/);
     });
 
     it('in remote mode: closes and opens the relay (volatile, no flash write)', async () => {
