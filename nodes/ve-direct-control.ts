@@ -161,12 +161,13 @@ export = function (RED: NodeAPI): void {
     const removeState = port?.on('state', (state) => {
       if (state.kind !== 'connected') return;
       checkDevice();
-      // The position as the device holds it now, once the port is up (a read, never a write).
-      void poll();
+      // With polling on: the position as the device holds it now, once the port is up (a
+      // read, never a write).
+      if (pollMs > 0) void poll();
     });
     if (port?.state.kind === 'connected') {
       checkDevice();
-      void poll();
+      if (pollMs > 0) void poll();
     }
 
     /** A switch that failed: red badge, kept until a switch succeeds. */

@@ -137,7 +137,7 @@ export function parseCommand(control: ControlDef, payload: unknown): ControlComm
 
 function badCommand(control: ControlDef, payload: unknown): VeError {
   const allowed = Object.keys(control.commands) as ControlCommand[];
-  const shown = typeof payload === 'string' ? quoteInput(payload) : payload === undefined ? 'nothing' : quoteInput(JSON.stringify(payload) ?? String(payload));
+  const shown = typeof payload === 'string' ? quoteInput(payload) : payload === undefined ? '(missing)' : quoteInput(JSON.stringify(payload) ?? String(payload));
   const positions = `true / "on", false / "off"${allowed.includes('eco') ? ' or "eco"' : ''}`;
   return new VeError('VE_BAD_INPUT', `${shown} is not a position of ${control.what}. Send ${positions}. Nothing was written.`, {
     control: control.name,
