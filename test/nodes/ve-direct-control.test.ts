@@ -259,6 +259,14 @@ describe('ve-direct-control', () => {
     });
   });
 
+  it('a Text-only inverter (no HEX): refused with VE_NO_HEX, nothing written', async () => {
+    const path = 'sim:phoenix-inverter#texts';
+    await deploy(path, { control: 'inverterMode' });
+    const err = await refused(false, 'VE_NO_HEX');
+    assert.match(err.error.message, /inverter on \/ off \/ eco: this link carries no HEX/);
+    assert.equal(getSimDevice(path).flashWriteCount, 0);
+  });
+
   it('without a control chosen: every message refused, nothing written', async () => {
     const path = 'sim:smartsolar-100-30#none';
     await deploy(path, { control: '' });
