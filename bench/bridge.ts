@@ -1,7 +1,7 @@
 /**
- * Bridge measurements for 1×1, 2×3 and 4×8 (monitors × chargers): how old a value is when it
- * is written, how often each charger is written, and the bytes the bridge puts on each line
- * against the line's capacity.
+ * Bridge measurements for 1×1, 2×3 and 4×8 (monitors × chargers), and 2×3 sharing the battery
+ * current as well: how old a value is when it is written, how often each charger is written,
+ * and the bytes the bridge puts on each line against the line's capacity.
  *
  * How: the real stack — SenseBridge, PortAdapter, VeDirectPort (framer, HEX client, identity,
  * snapshots), SerialPortStream over the simulator's serialport binding — against simulated
@@ -15,7 +15,7 @@
  */
 
 import { SimBench, type DeviceSpec } from '../test/unit/bridge/sim-harness';
-import type { WriteReport } from '../lib/bridge/types';
+import type { BridgeConfigInput, WriteReport } from '../lib/bridge/types';
 
 /** 19200 baud, 8N1: 10 bit times per byte, per direction. */
 const LINE_BYTES_PER_S = 1920;
@@ -25,6 +25,7 @@ interface Scenario {
   readonly name: string;
   readonly monitors: readonly DeviceSpec[];
   readonly chargers: readonly DeviceSpec[];
+  readonly config?: BridgeConfigInput;
 }
 
 const MONITORS = ['sim:bmv712', 'sim:smartshunt-temp', 'sim:bmv712#2', 'sim:smartshunt-temp#2'];
@@ -43,6 +44,7 @@ const SCENARIOS: readonly Scenario[] = [
   { name: '1×1', monitors: MONITORS.slice(0, 1), chargers: CHARGERS.slice(0, 1) },
   { name: '2×3', monitors: MONITORS.slice(0, 2), chargers: CHARGERS.slice(0, 3) },
   { name: '4×8', monitors: MONITORS.slice(0, 4), chargers: CHARGERS.slice(0, 8) },
+  { name: '2×3 +I', monitors: MONITORS.slice(0, 2), chargers: CHARGERS.slice(0, 3), config: { shareCurrent: true } },
 ];
 
 export interface BridgeBenchRow {
@@ -53,10 +55,12 @@ export interface BridgeBenchRow {
   readonly cpuMs: number;
   readonly ageVoltage: { readonly median: number; readonly p95: number; readonly max: number };
   readonly ageTemperature: { readonly median: number; readonly p95: number; readonly max: number };
-  /** Per charger, per minute: voltage and temperature writes (min over the chargers). */
-  readonly writesPerMinute: { readonly voltage: number; readonly temperature: number; readonly total: number };
-  /** Largest gap between two voltage / temperature writes to one charger, ms. */
-  readonly maxGap: { readonly voltage: number; readonly temperature: number };
+  /** Null when the current is not shared. */
+  readonly ageCurrent: { readonly median: number; readonly p95: number; readonly max: number } | null;
+  /** Per charger, per minute: voltage, temperature and current writes (min over the chargers). */
+  readonly writesPerMinute: { readonly voltage: number; readonly temperature: number; readonly current: number; readonly total: number };
+  /** Largest gap between two voltage / temperature / current writes to one charger, ms. */
+  readonly maxGap: { readonly voltage: number; readonly temperature: number; readonly current: number };
   /** Per charger line, per 3 s voltage cycle: bytes the bridge sent and the replies to them (max over chargers). */
   readonly chargerBytesPerCycle: { readonly toDevice: number; readonly replies: number };
   /** Per monitor line, per cycle: the HEX temperature reads and their replies. */
@@ -82,7 +86,7 @@ interface LineCount {
 
 /** One run: the bridge starts `phaseMs` after the devices, then runs `minutes` after a warm-up. */
 async function runOnce(scenario: Scenario, minutes: number, phaseMs: number): Promise<Measured> {
-  const bench = new SimBench({ monitors: scenario.monitors, chargers: scenario.chargers, start: false });
+  const bench = new SimBench({ monitors: scenario.monitors, chargers: scenario.chargers, start: false, ...(scenario.config ? { config: scenario.config } : {}) });
   await bench.run(phaseMs, 10);
   bench.bridge.start();
   const counts = new Map<string, LineCount>();
@@ -114,6 +118,7 @@ async function runOnce(scenario: Scenario, minutes: number, phaseMs: number): Pr
   const measured: Measured = {
     ageV: valueWrites.filter((w) => w.quantity === 'voltage').map((w) => w.ageMs ?? NaN),
     ageT: valueWrites.filter((w) => w.quantity === 'temperature').map((w) => w.ageMs ?? NaN),
+    ageI: valueWrites.filter((w) => w.quantity === 'current').map((w) => w.ageMs ?? NaN),
     perCharger: [],
     chargerCounts: [],
     monitorCounts: [],
@@ -124,12 +129,13 @@ async function runOnce(scenario: Scenario, minutes: number, phaseMs: number): Pr
   const perCharger = bench.chargerPaths.map((path) => {
     const v = bench.sets(path, 0x2002).filter((s) => s.at >= from && s.at < to);
     const t = bench.sets(path, 0x2003).filter((s) => s.at >= from && s.at < to);
+    const i = bench.sets(path, 0x200a).filter((s) => s.at >= from && s.at < to);
     const gap = (list: readonly { at: number }[]): number => {
       let max = 0;
       for (let i = 1; i < list.length; i++) max = Math.max(max, (list[i]?.at ?? 0) - (list[i - 1]?.at ?? 0));
       return max;
     };
-    return { v: v.length, t: t.length, gapV: gap(v), gapT: gap(t) };
+    return { v: v.length, t: t.length, i: i.length, gapV: gap(v), gapT: gap(t), gapI: gap(i) };
   });
   measured.perCharger.push(...perCharger);
   measured.chargerCounts.push(...bench.chargerPaths.map((p) => counts.get(p) ?? { toDevice: 0, replies: 0, async: 0, text: 0 }));
@@ -142,8 +148,9 @@ async function runOnce(scenario: Scenario, minutes: number, phaseMs: number): Pr
 interface Measured {
   readonly ageV: number[];
   readonly ageT: number[];
+  readonly ageI: number[];
   /** Per charger: writes counted in the run, and the largest gaps. */
-  readonly perCharger: Array<{ v: number; t: number; gapV: number; gapT: number }>;
+  readonly perCharger: Array<{ v: number; t: number; i: number; gapV: number; gapT: number; gapI: number }>;
   readonly chargerCounts: LineCount[];
   readonly monitorCounts: LineCount[];
   readonly seconds: number;
@@ -184,7 +191,9 @@ export async function runScenario(scenario: Scenario, minutes: number): Promise<
   const rates = (runs[0]?.perCharger ?? []).map((_, i) => ({
     v: runs.reduce((sum, m) => sum + (m.perCharger[i]?.v ?? 0), 0) / minutesMeasured,
     t: runs.reduce((sum, m) => sum + (m.perCharger[i]?.t ?? 0), 0) / minutesMeasured,
+    i: runs.reduce((sum, m) => sum + (m.perCharger[i]?.i ?? 0), 0) / minutesMeasured,
   }));
+  const ageI = all((m) => m.ageI);
   const monitorCounts = sumLines((m) => m.monitorCounts);
   const used = process.cpuUsage(cpu);
   return {
@@ -194,12 +203,18 @@ export async function runScenario(scenario: Scenario, minutes: number): Promise<
     cpuMs: Math.round((used.user + used.system) / 1000),
     ageVoltage: stats(all((m) => m.ageV)),
     ageTemperature: stats(all((m) => m.ageT)),
+    ageCurrent: ageI.length > 0 ? stats(ageI) : null,
     writesPerMinute: {
       voltage: Math.min(...rates.map((c) => c.v)),
       temperature: Math.min(...rates.map((c) => c.t)),
-      total: Math.min(...rates.map((c) => c.v + c.t)),
+      current: Math.min(...rates.map((c) => c.i)),
+      total: Math.min(...rates.map((c) => c.v + c.t + c.i)),
     },
-    maxGap: { voltage: Math.max(...perCharger.map((c) => c.gapV)), temperature: Math.max(...perCharger.map((c) => c.gapT)) },
+    maxGap: {
+      voltage: Math.max(...perCharger.map((c) => c.gapV)),
+      temperature: Math.max(...perCharger.map((c) => c.gapT)),
+      current: Math.max(...perCharger.map((c) => c.gapI)),
+    },
     chargerBytesPerCycle: {
       toDevice: Math.max(...chargerCounts.map((c) => c.toDevice)) / cycles,
       replies: Math.max(...chargerCounts.map((c) => c.replies)) / cycles,
@@ -223,13 +238,14 @@ function pad(text: string, width: number): string {
 export function formatRows(rows: readonly BridgeBenchRow[]): string {
   const cycleCapacity = LINE_BYTES_PER_S * 3;
   const lines: string[] = [];
-  const header = ['', 'age V med/p95/max ms', 'age T med/p95/max ms', 'writes/charger/min V+T', 'max gap V / T s', 'B/cycle to+from charger', 'B/cycle to+from monitor', 'charger line B/s in / out', 'flash', 'CPU ms', 'wall ms'];
+  const header = ['', 'age V med/p95/max ms', 'age T med/p95/max ms', 'age I med/p95/max ms', 'writes/charger/min V+T+I', 'max gap V / T / I s', 'B/cycle to+from charger', 'B/cycle to+from monitor', 'charger line B/s in / out', 'flash', 'CPU ms', 'wall ms'];
   const table = rows.map((r) => [
     r.scenario,
     `${r.ageVoltage.median} / ${r.ageVoltage.p95} / ${r.ageVoltage.max}`,
     `${r.ageTemperature.median} / ${r.ageTemperature.p95} / ${r.ageTemperature.max}`,
-    `${r.writesPerMinute.voltage.toFixed(1)} + ${r.writesPerMinute.temperature.toFixed(1)}`,
-    `${(r.maxGap.voltage / 1000).toFixed(2)} / ${(r.maxGap.temperature / 1000).toFixed(2)}`,
+    r.ageCurrent === null ? '–' : `${r.ageCurrent.median} / ${r.ageCurrent.p95} / ${r.ageCurrent.max}`,
+    `${r.writesPerMinute.voltage.toFixed(1)} + ${r.writesPerMinute.temperature.toFixed(1)} + ${r.writesPerMinute.current.toFixed(1)}`,
+    `${(r.maxGap.voltage / 1000).toFixed(2)} / ${(r.maxGap.temperature / 1000).toFixed(2)} / ${r.ageCurrent === null ? '–' : (r.maxGap.current / 1000).toFixed(2)}`,
     `${r.chargerBytesPerCycle.toDevice.toFixed(1)} + ${r.chargerBytesPerCycle.replies.toFixed(1)}`,
     `${r.monitorBytesPerCycle.toDevice.toFixed(1)} + ${r.monitorBytesPerCycle.replies.toFixed(1)}`,
     `${r.chargerLine.fromDevice.toFixed(0)} / ${r.chargerLine.toDevice.toFixed(1)}`,

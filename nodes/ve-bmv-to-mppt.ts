@@ -1,7 +1,7 @@
 /**
- * `ve-bmv-to-mppt`: shares battery voltage and temperature from BMV / SmartShunt battery
- * monitors with MPPT solar chargers — Victron's Shared Voltage Sense and Shared Temperature
- * Sense, without a GX. Wiring only: the editor's fields become a SenseBridge (lib/bridge), the
+ * `ve-bmv-to-mppt`: shares battery voltage, temperature and (when ticked) current from BMV /
+ * SmartShunt battery monitors with MPPT solar chargers — Victron's Shared Voltage, Temperature
+ * and Current Sense, without a GX. Wiring only: the editor's fields become a SenseBridge (lib/bridge), the
  * selected ve-direct-port nodes its monitors and chargers; its reports go out on output 1, its
  * alarm changes on output 2, its status is the badge. An input message may carry an external
  * reading, pause or resume sharing, retry refused chargers, and always runs a cycle.

@@ -18,7 +18,7 @@ import '../lib/sim/scheme';
 import type { VeDirectPort, VeDirectPortOptions } from '../lib/link/port';
 import type { LinkLogger } from '../lib/link/log';
 import { registersForFamily, REGISTERS } from '../lib/protocol/catalog/registers';
-import type { DeviceFamily } from '../lib/protocol/catalog/types';
+import { DEVICE_FAMILIES, type DeviceFamily } from '../lib/protocol/catalog/types';
 import type { DeviceIdentity } from '../lib/link/device';
 import { pickerRegisters } from './lib/register-picker';
 import { noPortStatus, portStatus } from './lib/status';
@@ -201,6 +201,7 @@ export = function (RED: NodeAPI): void {
       }
     }
     const defs = family ? registersForFamily(family) : REGISTERS;
-    res.json({ family: family ?? null, device, registers: pickerRegisters(defs, device) });
+    // The families go with the answer so the editor's family filter never repeats the list.
+    res.json({ families: DEVICE_FAMILIES, family: family ?? null, device, registers: pickerRegisters(defs, device) });
   });
 };

@@ -10,7 +10,6 @@
 (function () {
   // The get and set dialogs each include this file; the editor page runs it once per include.
   if (window.VeDirectEditor) return;
-  var FAMILIES = ['bmv', 'smartshunt', 'mppt', 'inverter', 'charger', 'dcdc', 'other'];
 
   function hexId(id) {
     return '0x' + ('0000' + Number(id).toString(16).toUpperCase()).slice(-4);
@@ -117,6 +116,9 @@
       $.getJSON('ve-direct/registers', query)
         .done(function (result) {
           all = result.registers || [];
+          if ($family.children().length === 1) {
+            (result.families || []).forEach(function (f) { $family.append($('<option>').val(f).text(t('family.' + f))); });
+          }
           if (result.device) {
             $(o.note).text(t('picker.device', { device: [result.device.product, result.device.serial].filter(Boolean).join(' ') }));
           } else {
@@ -132,7 +134,6 @@
     }
 
     var $family = $(o.family).empty().append($('<option value="">').text(t('family.all')));
-    FAMILIES.forEach(function (f) { $family.append($('<option>').val(f).text(t('family.' + f))); });
     $(o.search).on('input', render);
     $family.on('change', render);
     if (o.commands) $(o.commands).on('change', render);

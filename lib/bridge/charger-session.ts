@@ -8,20 +8,25 @@
  *
  * Per cycle, in order:
  * 1. identity: an MPPT with firmware ≥ 1.29 (gating.ts), identified again after a reconnect;
+ *    the current only to firmware ≥ 1.47 (the others get voltage and temperature, and the
+ *    report says why not the current);
  * 2. port not delivering → `offline`, nothing sent; a charger that stopped answering is tried
  *    again once per `offlineRetryMs`, or at once when its port reconnects (no write flood at
  *    night, resumes by itself);
  * 3. before the first write, and every `conflictCheckIntervalMs`: another master? Any → 
  *    `conflict`: nothing written but the release of what the bridge itself had sent;
- * 4. every `verifyIntervalMs` while sending: 0x200F bits 7 (VSENSE) / 6 (TSENSE). Acknowledged
- *    writes with the bit still clear for `verifyFailLimit` reads → the charger ignores the value:
- *    stop, release, alarm (BlueSolar HEX protocol MPPT rev 10: bits from fw 1.26);
+ * 4. every `verifyIntervalMs` while sending: 0x200F bits 7 (VSENSE) / 6 (TSENSE) / 5 (ISENSE).
+ *    Acknowledged writes with the bit still clear for `verifyFailLimit` reads → the charger
+ *    ignores the value: stop, release, alarm (BlueSolar HEX protocol MPPT rev 10: bits 7/6 from
+ *    fw 1.26, bit 5 from 1.44);
  * 5. per due quantity, one write: the value if the decision allows it, else — once — the "not
  *    available" value if the charger had been receiving it, else nothing.
  * A refused write (flags ≠ 0, echo ≠ value sent) stops all writes to the charger and raises an
  * alarm; "unknown id" (old firmware) is final, other refusals are retried after
- * `rejectRetryMs`. No answer is a result, not an exception: the task ends quietly and the
- * charger is `silent` until it answers again.
+ * `rejectRetryMs`. Except the current refused as unknown or unsupported (a model without
+ * 0x200A): then only the current stops, for as long as the device stays the same. No answer is
+ * a result, not an exception: the task ends quietly and the charger is `silent` until it
+ * answers again.
  */
 
 import type { Clock } from '../clock';
@@ -32,7 +37,7 @@ import { gateCharger, type ChargerGate } from './gating';
 import { inferNominal, isSaneVoltage, nominalFromSetting, type Nominal, type NominalSource } from './plausibility';
 import {
   CLEAR_STANDING,
-  decideTemperature,
+  decideFollower,
   decideVoltage,
   precheck,
   stillFresh,
@@ -129,6 +134,8 @@ export class ChargerSession {
   /** 0x200F as last read, and the "in use" bits from it. */
   private status: { readonly byte: number; readonly inUse: Readonly<Record<Quantity, boolean>> | null } | null = null;
   private nextVerifyAt: number | null = null;
+  /** The charger refused the current as a register it does not have: why, or null. */
+  private currentRefused: string | null = null;
 
   constructor(target: ChargerTarget, explicit: boolean) {
     this.target = target;
@@ -231,6 +238,7 @@ export class ChargerSession {
     this.voltage = CLEAR_STANDING;
     this.status = null;
     this.nextVerifyAt = null;
+    this.currentRefused = null;
     this.ledger.forget();
   }
 
@@ -296,6 +304,12 @@ export class ChargerSession {
       const due = ctx.due.has(quantity);
       if (share === null || (!due && !ctx.releaseOnly.has(quantity))) continue;
       if (ctx.stopping()) break;
+      const barred = quantity === 'current' ? this.currentBar() : null;
+      if (barred !== null) {
+        // Not for this charger at all: said in the report, no write, no alarm.
+        this.ledger.setReason(quantity, barred);
+        continue;
+      }
       const decided = await this.decide(quantity, share, ctx);
       if (decided.kind === 'silent') return decided;
       if (!due && decided.kind === 'write') continue;
@@ -312,6 +326,8 @@ export class ChargerSession {
       }
       if (outcome.kind === 'silent') return outcome;
       if (outcome.kind === 'refused') {
+        // The current alone, refused as a register the charger lacks: the others go on.
+        if ((this.standing as Standing).kind !== 'rejected') continue;
         const silence = await this.releaseActive(ctx, writes);
         return silence ?? 'refused';
       }
@@ -359,6 +375,7 @@ export class ChargerSession {
       initial: before.kind === 'unchecked',
       senseBits: gate.senseBits,
       networkInfo: gate.networkInfo,
+      currentBit: gate.currentBit,
       mayBeOurs: (q) => this.ledger.mayBeOurs(q, now),
     });
     if (result.kind === 'silent') return result;
@@ -393,7 +410,7 @@ export class ChargerSession {
 
   private async decide(quantity: Quantity, share: ShareValue, ctx: CycleContext): Promise<ValueDecision | Silence> {
     const candidate = precheck(quantity, share, ctx.clock.now(), ctx.config, ctx.enabled());
-    if (quantity === 'temperature') return decideTemperature(candidate, ctx.values.voltage === null ? null : this.voltage, ctx.config);
+    if (quantity !== 'voltage') return decideFollower(quantity, candidate, ctx.values.voltage === null ? null : this.voltage, ctx.config);
     let facts: VoltageFacts = { terminal: null, nominal: null };
     if (candidate.kind === 'write') {
       const terminal = await this.freshTerminal(ctx);
@@ -468,18 +485,27 @@ export class ChargerSession {
         // A value newly in use is confirmed at the next cycle, not at the next regular check.
         this.nextVerifyAt = Math.min(this.nextVerifyAt ?? Infinity, done + FIRST_VERIFY_DELAY_MS);
       }
+    } else if (outcome.kind === 'refused' && quantity === 'current' && outcome.final && !release) {
+      this.currentRefused = `the charger does not take the battery current (0x200A ${outcome.error.message}): no current sent`;
+      this.ledger.setReason(quantity, this.currentRefused);
     } else if (outcome.kind === 'refused') {
       this.standing = {
         kind: 'rejected',
         rejection: {
           alarm: 'CHARGER_REJECTED',
           code: outcome.error.code,
-          message: `${release ? 'release of' : 'write of'} ${encoded.register === SENSE_REGISTER.voltage ? '0x2002' : '0x2003'} = ${encoded.raw} refused: ${outcome.error.message}`,
+          message: `${release ? 'release of' : 'write of'} 0x${encoded.register.toString(16).toUpperCase().padStart(4, '0')} = ${encoded.raw} refused: ${outcome.error.message}`,
           retryAt: outcome.final || ctx.config.rejectRetryMs === 0 ? null : done + ctx.config.rejectRetryMs,
         },
       };
     }
     return outcome;
+  }
+
+  /** Why the current may not go to this charger (firmware, or it refused the register), or null. */
+  private currentBar(): string | null {
+    if (!this.gate.ok) return this.gate.reason;
+    return this.gate.currentRefusal ?? this.currentRefused;
   }
 
   /** Write "not available" for every quantity the charger may be using from this bridge. */
@@ -536,13 +562,16 @@ export class ChargerSession {
       offset: this.voltage.verdict?.offset ?? null,
       sensingVoltage: this.status?.inUse?.voltage ?? null,
       sensingTemperature: this.status?.inUse?.temperature ?? null,
+      // Bit 5 only where the firmware has it.
+      sensingCurrent: this.gate.ok && this.gate.currentBit ? (this.status?.inUse?.current ?? null) : null,
       networkStatus: this.status?.byte ?? null,
       notAvailableNotice: {
         voltage: this.target.notAvailableNotice?.(SENSE_REGISTER.voltage) ?? null,
         temperature: this.target.notAvailableNotice?.(SENSE_REGISTER.temperature) ?? null,
+        current: this.target.notAvailableNotice?.(SENSE_REGISTER.current) ?? null,
       },
       writes,
-      lastWrite: { voltage: this.ledger.lastWrite('voltage'), temperature: this.ledger.lastWrite('temperature') },
+      lastWrite: { voltage: this.ledger.lastWrite('voltage'), temperature: this.ledger.lastWrite('temperature'), current: this.ledger.lastWrite('current') },
     };
   }
 
@@ -561,7 +590,18 @@ export class ChargerSession {
       return out;
     }
     const silent = this.reach.kind === 'silent' ? this.reach.error : null;
-    if (!this.reachable() || silent !== null) {
+    if (silent?.code === 'VE_NO_HEX') {
+      // Not a charger asleep at night: the link itself cannot carry a write, so the charger is
+      // refused until the link changes, and that needs a person.
+      out.push({
+        code: 'CHARGER_NO_HEX',
+        severity: 'critical',
+        message: `${this.target.label}: refused: ${silent.message}; nothing is written, the charger uses its own sensing`,
+        subject,
+        errorCode: 'VE_NO_HEX',
+        details: {},
+      });
+    } else if (!this.reachable() || silent !== null) {
       const pvOnly = identity?.pvOnly === true;
       out.push({
         code: 'CHARGER_OFFLINE',

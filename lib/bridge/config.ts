@@ -5,8 +5,10 @@
  * different interval.
  *
  * Where the numbers come from:
- * - voltage every 3 s, temperature every 9 s: the GX (dbus-systemcalc-py batterysense.py,
- *   timer of 3 s, TEMPERATURE_INTERVAL = 3 ticks);
+ * - voltage and current every 3 s, temperature every 9 s: the GX (dbus-systemcalc-py
+ *   batterysense.py, timer of 3 s, TEMPERATURE_INTERVAL = 3 ticks);
+ * - current off by default: it needs newer charger firmware than voltage and temperature, and
+ *   it changes how the charger ends absorption (tail current), so it is the user's choice;
  * - at most 20 s between writes: the charger drops remote values 60 s after the last write
  *   (BlueSolar HEX protocol MPPT rev 10, "Remote sensor data"), a field report saw ~50 s, and
  *   20 s leaves room for two missed writes;
@@ -16,7 +18,7 @@
  */
 
 import { VeError } from '../errors';
-import type { BridgeConfig, BridgeConfigInput, Chemistry, Selection, ShareMode, Strategy, SystemVoltage } from './types';
+import type { BridgeConfig, BridgeConfigInput, Chemistry, Quantity, Selection, ShareMode, Strategy, SystemVoltage } from './types';
 
 export const DEFAULT_CONFIG: Omit<BridgeConfig, 'temperatureStrategy'> = {
   share: 'both',
@@ -24,6 +26,7 @@ export const DEFAULT_CONFIG: Omit<BridgeConfig, 'temperatureStrategy'> = {
   requireAllSources: true,
   maxSpreadVoltage: 0.3,
   maxSpreadTemperature: 5,
+  shareCurrent: false,
   voltageIntervalMs: 3000,
   temperatureIntervalMs: 9000,
   freshnessMs: 5000,
@@ -73,7 +76,7 @@ const SHARE_MODES: readonly ShareMode[] = ['voltage', 'temperature', 'both'];
 const CHEMISTRIES: readonly Chemistry[] = ['lead-acid', 'lithium', 'other'];
 const SYSTEM_VOLTAGES: readonly SystemVoltage[] = ['auto', 12, 24, 36, 48];
 const SELECTIONS: readonly Selection[] = ['explicit', 'auto'];
-const BOOLEAN_KEYS = ['requireAllSources', 'externalVoltage', 'externalTemperature'] as const;
+const BOOLEAN_KEYS = ['requireAllSources', 'externalVoltage', 'externalTemperature', 'shareCurrent'] as const;
 const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([...Object.keys(DEFAULT_CONFIG), 'temperatureStrategy']);
 
 function bad(message: string, details: Record<string, unknown>): VeError {
@@ -133,6 +136,7 @@ export function resolveConfig(input: BridgeConfigInput = {}): BridgeConfig {
   return config;
 }
 
-export function sharesQuantity(config: BridgeConfig, quantity: 'voltage' | 'temperature'): boolean {
+export function sharesQuantity(config: BridgeConfig, quantity: Quantity): boolean {
+  if (quantity === 'current') return config.shareCurrent;
   return config.share === 'both' || config.share === quantity;
 }

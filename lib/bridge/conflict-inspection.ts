@@ -6,8 +6,9 @@
  * Evidence of another master (BlueSolar HEX protocol MPPT rev 10, "Networking"):
  * - 0x200E network mode ≠ 0: a GX (DVCC), a BMS or ESS set it, and refreshes it;
  * - 0x200F role ≠ stand-alone (low nibble 0x04);
- * - 0x200F bits 7/6 (fw ≥ 1.26), 0x200D bits 7/6 (fw ≥ 1.42) or a networked 0xEDEC battery
- *   temperature while the caller says those values cannot be its own (VE.Smart networking).
+ * - 0x200F bits 7/6 (fw ≥ 1.26), 0x200D bits 7/6 (fw ≥ 1.42), bit 5 of either (fw ≥ 1.44) or
+ *   a networked 0xEDEC battery temperature while the caller says those values cannot be its
+ *   own (VE.Smart networking, a GX sharing the current).
  *
  * Pure apart from the reads: the caller passes a reader that returns results, never throws,
  * and decides what "may be ours" means for its own registers.
@@ -33,6 +34,8 @@ export interface InspectionRequest {
   /** What the firmware has (gating.ts): 0x200F bits 7/6, 0x200D. */
   readonly senseBits: boolean;
   readonly networkInfo: boolean;
+  /** Bit 5 (ISENSE) means something on this firmware (≥ 1.44). Default false: bit 5 is ignored. */
+  readonly currentBit?: boolean;
   /** Could a set "in use" bit for this value be the caller's own doing? */
   readonly mayBeOurs: (quantity: Quantity) => boolean;
 }
@@ -54,7 +57,7 @@ export type Inspection =
 const STATUS_ROLE_MASK = 0x0f;
 const ROLE_STAND_ALONE = 0x04;
 /** 0x200F / 0x200D bit per value. */
-export const SENSE_BIT: Readonly<Record<Quantity, number>> = { voltage: 0x80, temperature: 0x40 };
+export const SENSE_BIT: Readonly<Record<Quantity, number>> = { voltage: 0x80, temperature: 0x40, current: 0x20 };
 
 export function hex2(n: number): string {
   return `0x${n.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -88,9 +91,13 @@ export async function inspectCharger(read: RegisterReader, request: InspectionRe
   const findings: string[] = [];
   if (role !== ROLE_STAND_ALONE) findings.push(`role ${NETWORK_STATUS_ROLE[role] ?? hex2(role)}, not stand-alone`);
   let inUse: Record<Quantity, boolean> | null = null;
+  // The quantities whose bits this firmware has.
+  const known = QUANTITIES.filter((q) => q !== 'current' || request.currentBit === true);
   if (request.senseBits) {
-    inUse = { voltage: (byte & SENSE_BIT.voltage) !== 0, temperature: (byte & SENSE_BIT.temperature) !== 0 };
-    const foreign = QUANTITIES.filter((q) => inUse?.[q] === true && !request.mayBeOurs(q));
+    const bits = { voltage: false, temperature: false, current: false };
+    for (const q of known) bits[q] = (byte & SENSE_BIT[q]) !== 0;
+    inUse = bits;
+    const foreign = known.filter((q) => inUse?.[q] === true && !request.mayBeOurs(q));
     if (foreign.length > 0) findings.push(`remote ${foreign.join(' and ')} already in use, not sent by this bridge`);
   }
   if (findings.length > 0) evidence.push(`0x200F network status ${hex2(byte)}: ${findings.join('; ')}`);
@@ -99,7 +106,7 @@ export async function inspectCharger(read: RegisterReader, request: InspectionRe
     if (info.kind === 'silent') return info;
     if (info.kind === 'value' && info.rawNumber !== null) {
       const bits = info.rawNumber;
-      const foreign = QUANTITIES.filter((q) => (bits & SENSE_BIT[q]) !== 0 && !request.mayBeOurs(q));
+      const foreign = known.filter((q) => (bits & SENSE_BIT[q]) !== 0 && !request.mayBeOurs(q));
       if (foreign.length > 0) evidence.push(`0x200D network info ${hex2(bits)}: remote ${foreign.join(' and ')} sense in use (VE.Smart network?)`);
     }
     const networked = await read(BATTERY_TEMPERATURE);

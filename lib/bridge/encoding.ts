@@ -1,11 +1,13 @@
 /**
  * The bytes of a remote sense write, made in one place with the catalogue's encoder: 0x2002 is
- * un16 in 0.01 V, 0x2003 sn16 in 0.01 °C (not K), little-endian, values rounded half away from
- * zero to 0.01 (BlueSolar HEX protocol MPPT rev 10, remote control registers). A type-confused
+ * un16 in 0.01 V, 0x2003 sn16 in 0.01 °C (not K), 0x200A sn32 in 0.001 A, little-endian,
+ * values rounded half away from zero to the register's step (BlueSolar HEX protocol MPPT rev
+ * 10, remote control registers). A type-confused
  * value is what made a GX send 0 °C to chargers once (venus issue #874, fixed by
  * "explicitly write a float to LINK_TSENSE"), so nothing here guesses.
  *
- * "Not available": 0x2002 = 0xFFFF, 0x2003 = 0x7FFF (note 3 of the same table). 0xFFFF must
+ * "Not available": 0x2002 = 0xFFFF, 0x2003 = 0x7FFF (note 3 of the same table), 0x200A =
+ * 0x7FFFFFFF (the sn32 sentinel; chargers announce it so at a timeout). 0xFFFF must
  * never reach 0x2003: as sn16 it is −0.01 °C, and an older Victron register dictionary even
  * called it "not available" there. The one temperature that encodes to FF FF, −0.01 °C, is
  * written as −0.02 °C (the colder side, which keeps a lithium low-temperature cut-off on the
@@ -15,7 +17,7 @@
 import { VeError } from '../errors';
 import { findRegister } from '../protocol/catalog/registers';
 import { decodeRegisterValue, encodeRegisterValue } from '../protocol/value-codec';
-import { TSENSE, VSENSE, type SenseRegister } from './types';
+import { ISENSE, TSENSE, VSENSE, type SenseRegister } from './types';
 
 export interface EncodedSense {
   readonly register: SenseRegister;
@@ -25,7 +27,7 @@ export interface EncodedSense {
   readonly raw: string;
 }
 
-const RELEASE_RAW: Readonly<Record<SenseRegister, string>> = { [VSENSE]: 'FFFF', [TSENSE]: 'FF7F' };
+const RELEASE_RAW: Readonly<Record<SenseRegister, string>> = { [VSENSE]: 'FFFF', [TSENSE]: 'FF7F', [ISENSE]: 'FFFFFF7F' };
 
 function hex(bytes: Uint8Array): string {
   let out = '';
@@ -40,7 +42,7 @@ function definition(register: SenseRegister) {
 }
 
 /**
- * Encode a sense value (V for 0x2002, °C for 0x2003), or null for the release sentinel.
+ * Encode a sense value (V for 0x2002, °C for 0x2003, A for 0x200A), or null for the release sentinel.
  * Throws VE_RANGE / VE_TYPE for a value the register cannot carry, and refuses (VE_RANGE) to
  * produce FF FF for 0x2003 or a sentinel for a number.
  */

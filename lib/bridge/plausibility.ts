@@ -12,6 +12,9 @@
  * own voltage settings, BlueSolar HEX protocol MPPT note 5).
  *
  * Temperature: within the configured window (−30..+70 °C at most).
+ *
+ * Current: within ±9999 A, the largest shunt a BMV can be set up for ("shunts of up to 9999 A",
+ * BMV manual, "Use of alternative shunts"); anything beyond is a decoding fault, not a battery.
  */
 
 /** Any monitor voltage outside this is nonsense (a negative sn16, a 0 from a dead shunt). */
@@ -126,4 +129,11 @@ export function checkSenseVoltage(sense: number, terminal: number | null, nomina
 
 export function isPlausibleTemperature(t: number, min: number, max: number): boolean {
   return Number.isFinite(t) && t >= min && t <= max;
+}
+
+/** Largest battery current a monitor can measure, A (either direction). */
+export const SOURCE_CURRENT_MAX = 9999;
+
+export function isSaneCurrent(a: number): boolean {
+  return Number.isFinite(a) && Math.abs(a) <= SOURCE_CURRENT_MAX;
 }

@@ -9,6 +9,8 @@
  * - temperature: HEX 0xEDEC (0.01 K) when read within the freshness limit, else Text `T`
  *   (whole °C). `---`, an absent `T` in a fresh block, and 0xEDEC = 0xFFFF all mean "no
  *   sensor" (VE.Direct Protocol, note on T; BMV-7xx HEX protocol);
+ * - current: Text `I` (mA, every second), or the 0xED8F (0.1 A) the monitor reports when asked,
+ *   whichever is newer;
  * - charger terminal voltage: Text `V`, or the 0xEDD5 the MPPT reports (asynchronously from
  *   fw 1.26, or when asked), whichever is newer.
  * The port's clock must be the bridge's clock: times are compared directly.
@@ -33,6 +35,8 @@ import {
   type WriteAck,
 } from './types';
 
+/** A monitor's battery current, HEX sn16 0.1 A (BMV-7xx HEX protocol). */
+const MONITOR_CURRENT = 0xed8f;
 /** A HEX temperature older than this is not used (the Text `T` is then). */
 const HEX_TEMPERATURE_FRESH_MS = 5000;
 /** A Text snapshot with a block this recent tells whether `T` is there at all. */
@@ -137,9 +141,19 @@ export class PortAdapter implements MonitorSource, ChargerTarget {
     }
   }
 
+  current(): TimedValue | null {
+    const t = this.textValue('batteryCurrent');
+    const text = t === null || t === 'absent' || typeof t.value !== 'number' ? null : { value: t.value, receivedAt: t.receivedAt };
+    return this.newer(text, MONITOR_CURRENT);
+  }
+
   terminalVoltage(): TimedValue | null {
-    const text = this.voltage();
-    const cached = this.port.cached(CHARGER_VOLTAGE);
+    return this.newer(this.voltage(), CHARGER_VOLTAGE);
+  }
+
+  /** The Text value or the cached HEX register, whichever arrived last. */
+  private newer(text: TimedValue | null, register: number): TimedValue | null {
+    const cached = this.port.cached(register);
     const hex = cached !== undefined && typeof cached.value === 'number' ? { value: cached.value, receivedAt: cached.receivedAt } : null;
     if (text === null) return hex;
     if (hex === null) return text;

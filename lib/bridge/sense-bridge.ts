@@ -1,17 +1,18 @@
 /**
- * SenseBridge: shares battery voltage and temperature from battery monitors (BMV / SmartShunt)
- * with MPPT solar chargers, the way a GX does Shared Voltage / Temperature Sense
- * (dbus-systemcalc-py batterysense.py), without a GX, and fail-safe.
+ * SenseBridge: shares battery voltage, temperature and (optionally) current from battery
+ * monitors (BMV / SmartShunt) with MPPT solar chargers, the way a GX does Shared Voltage /
+ * Temperature / Current Sense (dbus-systemcalc-py batterysense.py), without a GX, and fail-safe.
  *
- * The cycle: every `voltageIntervalMs` (3 s) the voltage, every `temperatureIntervalMs` (9 s)
- * the temperature — written even when unchanged, because only a write refreshes the charger's
- * 60 s timeout (BlueSolar HEX protocol MPPT rev 10, "Remote sensor data"):
+ * The cycle: every `voltageIntervalMs` (3 s) the voltage and the current, every
+ * `temperatureIntervalMs` (9 s) the temperature — written even when unchanged, because only a
+ * write refreshes the charger's 60 s timeout (BlueSolar HEX protocol MPPT rev 10, "Remote
+ * sensor data"):
  *   read the sources (sources.ts) → combine per strategy (strategies.ts) → per charger, in
  *   parallel across chargers and one request at a time per charger (charger-session.ts):
- *   check, write 0x2002 / 0x2003 or release, verify → report, alarms, status.
- * Only 0x2002 and 0x2003 are ever written; 0x200E and flash-backed settings never.
+ *   check, write 0x2002 / 0x2003 / 0x200A or release, verify → report, alarms, status.
+ * Only 0x2002, 0x2003 and 0x200A are ever written; 0x200E and flash-backed settings never.
  *
- * Stop (redeploy, close) and disable write the "not available" values 0xFFFF / 0x7FFF once to
+ * Stop (redeploy, close) and disable write the "not available" values 0xFFFF / 0x7FFF / 0x7FFFFFFF once to
  * every charger that may be using a value from this bridge, so the chargers fall back to their
  * own sensing at once instead of after 60 s; stop() resolves after those writes, or after
  * `stopTimeoutMs` at the latest.
@@ -27,7 +28,7 @@ import { ChargerSession, type CycleContext, type ShareValue } from './charger-se
 import { resolveConfig, sharesQuantity } from './config';
 import { isMonitor } from './gating';
 import { buildStatus, sameStatus } from './report';
-import { EXTERNAL_ID, ExternalSource, evaluate, type Evaluation, type SourceRuntime } from './sources';
+import { EXTERNAL_ID, ExternalSource, evaluate, strategyOf, type Evaluation, type SourceRuntime } from './sources';
 import {
   QUANTITIES,
   type AlarmChange,
@@ -60,6 +61,7 @@ const GRACE_CODES: ReadonlySet<string> = new Set([
   'SOURCE_STALE',
   'VOLTAGE_UNAVAILABLE',
   'TEMPERATURE_UNAVAILABLE',
+  'CURRENT_UNAVAILABLE',
   'CHARGER_OFFLINE',
   'VOLTAGE_IMPLAUSIBLE',
   'LITHIUM_TEMPERATURE_UNKNOWN',
@@ -102,11 +104,11 @@ function emptyCombined(quantity: Quantity, config: BridgeConfig): CombinedReport
     shared: sharesQuantity(config, quantity),
     value: null,
     written: null,
-    strategy: quantity === 'voltage' ? config.voltageStrategy : config.temperatureStrategy,
+    strategy: strategyOf(quantity, config),
     used: [],
     ageMs: null,
     spread: null,
-    reason: 'not evaluated yet',
+    reason: sharesQuantity(config, quantity) ? 'not evaluated yet' : 'not shared',
     evaluatedAt: null,
   };
 }
@@ -129,7 +131,9 @@ export class SenseBridge {
   private timer: TimerHandle | null = null;
   private startedAt = 0;
   private cycleNo = 0;
-  private readonly nextDue: Record<Quantity, number> = { voltage: 0, temperature: 0 };
+  private readonly nextDue: Record<Quantity, number> = { voltage: 0, temperature: 0, current: 0 };
+  /** What the cycles handle: voltage and temperature always (a quantity not shared is still reported), the current only when shared. */
+  private readonly scheduled: readonly Quantity[];
   /** Clock time of the next round of monitor temperature reads. */
   private nextReadAt = 0;
   /** Monitors with a temperature read in flight: a silent one is not asked again meanwhile. */
@@ -137,8 +141,8 @@ export class SenseBridge {
   /** A fault inside the bridge's own code at the latest cycle (INTERNAL alarm), or null. */
   private fault: { readonly message: string; readonly at: number } | null = null;
   private readonly logError: (message: string) => void;
-  private readonly lastCycleAt: Record<Quantity, number | null> = { voltage: null, temperature: null };
-  private readonly evaluations: Record<Quantity, Evaluation | null> = { voltage: null, temperature: null };
+  private readonly lastCycleAt: Record<Quantity, number | null> = { voltage: null, temperature: null, current: null };
+  private readonly evaluations: Record<Quantity, Evaluation | null> = { voltage: null, temperature: null, current: null };
   private latest: BridgeReport | null = null;
   private lastStatus: BridgeStatus | null = null;
   private lastCycle: Promise<BridgeReport> | null = null;
@@ -148,6 +152,7 @@ export class SenseBridge {
 
   constructor(options: SenseBridgeOptions) {
     this.config = resolveConfig(options.config);
+    this.scheduled = QUANTITIES.filter((q) => q !== 'current' || this.config.shareCurrent);
     this.clock = options.clock;
     this.wallClock = options.wallClock;
     this.logError = options.logError ?? (() => undefined);
@@ -179,7 +184,8 @@ export class SenseBridge {
     this.sources = options.sources.map((source) => ({
       source,
       explicit: explicitSources,
-      supplies: { voltage: supplies(source.id, 'voltageSources'), temperature: supplies(source.id, 'temperatureSources') },
+      // The current comes from the voltage sources: a monitor chosen only for its temperature sensor may sit on another battery.
+      supplies: { voltage: supplies(source.id, 'voltageSources'), temperature: supplies(source.id, 'temperatureSources'), current: supplies(source.id, 'voltageSources') },
       temperatureSeen: false,
       wasMonitor: false,
     }));
@@ -195,8 +201,7 @@ export class SenseBridge {
     this.phase = 'running';
     const now = this.clock.now();
     this.startedAt = now;
-    this.nextDue.voltage = now;
-    this.nextDue.temperature = now;
+    for (const q of this.scheduled) this.nextDue[q] = now;
     this.nextReadAt = now;
     this.arm();
   }
@@ -228,7 +233,7 @@ export class SenseBridge {
   trigger(): Promise<BridgeReport> {
     if (this.phase !== 'running') return Promise.reject(new VeError('VE_BAD_INPUT', 'the bridge is not running'));
     const now = this.clock.now();
-    const due = QUANTITIES.filter((q) => {
+    const due = this.scheduled.filter((q) => {
       const last = this.lastCycleAt[q];
       return last === null || now - last >= MIN_WRITE_SPACING_MS;
     });
@@ -287,15 +292,16 @@ export class SenseBridge {
 
   // ── Scheduling ───────────────────────────────────────────────────────────────────────────
 
+  /** The current goes with the voltage (a GX writes both on its 3 s tick). */
   private interval(q: Quantity): number {
-    return q === 'voltage' ? this.config.voltageIntervalMs : this.config.temperatureIntervalMs;
+    return q === 'temperature' ? this.config.temperatureIntervalMs : this.config.voltageIntervalMs;
   }
 
   private arm(): void {
     this.timer?.cancel();
     this.timer = null;
     if (this.phase !== 'running') return;
-    const next = Math.min(this.nextDue.voltage, this.nextDue.temperature, this.nextReadAt);
+    const next = Math.min(...this.scheduled.map((q) => this.nextDue[q]), this.nextReadAt);
     this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, next - this.clock.now()));
   }
 
@@ -303,7 +309,7 @@ export class SenseBridge {
     this.timer = null;
     if (this.phase !== 'running') return;
     const now = this.clock.now();
-    const due = QUANTITIES.filter((q) => this.nextDue[q] <= now + COALESCE_MS);
+    const due = this.scheduled.filter((q) => this.nextDue[q] <= now + COALESCE_MS);
     for (const q of due) {
       // Anchored to the schedule, so timer latency does not add up; never in the past.
       const next = this.nextDue[q] + this.interval(q);
@@ -451,6 +457,7 @@ export class SenseBridge {
   private sourceReports(): SourceReport[] {
     const v = this.evaluations.voltage?.parts;
     const t = this.evaluations.temperature?.parts;
+    const c = this.evaluations.current?.parts;
     const out: SourceReport[] = [];
     const entries: Array<{ id: string; label: string; kind: 'monitor' | 'external'; source: MonitorSource | null }> = this.sources.map((rt) => ({
       id: rt.source.id,
@@ -462,7 +469,8 @@ export class SenseBridge {
     for (const e of entries) {
       const vp = v?.get(e.id);
       const tp = t?.get(e.id);
-      if (vp === undefined && tp === undefined) continue;
+      const cp = c?.get(e.id);
+      if (vp === undefined && tp === undefined && cp === undefined) continue;
       const identity = e.source?.identity() ?? null;
       out.push({
         id: e.id,
@@ -480,6 +488,10 @@ export class SenseBridge {
         temperatureVia: tp?.via ?? null,
         temperatureState: tp?.state ?? 'disabled',
         usedForTemperature: tp?.used ?? false,
+        current: cp?.value ?? null,
+        currentAgeMs: cp?.ageMs ?? null,
+        currentState: cp?.state ?? 'disabled',
+        usedForCurrent: cp?.used ?? false,
       });
     }
     return out;
@@ -490,7 +502,14 @@ export class SenseBridge {
   }
 
   private computeStatus(chargers: BridgeReport['chargers']): BridgeStatus {
-    return buildStatus({ phase: this.phase, enabled: this.enabled, voltage: this.combined('voltage'), temperature: this.combined('temperature'), chargers });
+    return buildStatus({
+      phase: this.phase,
+      enabled: this.enabled,
+      voltage: this.combined('voltage'),
+      temperature: this.combined('temperature'),
+      current: this.combined('current'),
+      chargers,
+    });
   }
 
   private alarmDrafts(now: number): AlarmDraft[] {
@@ -528,6 +547,7 @@ export class SenseBridge {
       sources: this.sourceReports(),
       voltage: this.combined('voltage'),
       temperature: this.combined('temperature'),
+      current: this.combined('current'),
       chargers,
       alarms: this.alarmBook.list(),
       status,

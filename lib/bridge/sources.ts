@@ -1,6 +1,6 @@
 /**
  * Reading the sources: which monitors (and the external input) deliver a fresh, plausible
- * voltage and temperature right now, and the one value per quantity they combine to.
+ * voltage, temperature and current right now, and the one value per quantity they combine to.
  *
  * Rules (dbus-systemcalc-py batterysense.py / systemcalc and the VE.Direct Protocol, and the
  * stricter choices of this bridge):
@@ -12,7 +12,10 @@
  *   missing means nothing is shared (the GX likewise uses no monitor at all when the selected
  *   one disappears). `first-fresh` is an explicitly configured fallback order;
  * - a monitor that once had a temperature and now reports none lost its sensor: an alarm,
- *   never a quiet switch to another sensor (venus issue #438).
+ *   never a quiet switch to another sensor (venus issue #438);
+ * - the current is the battery current of the first fresh monitor among the voltage sources
+ *   (one battery has one shunt: currents of several monitors are not added up or averaged),
+ *   never from the external input.
  */
 
 import { VeError } from '../errors';
@@ -20,9 +23,10 @@ import type { AlarmDraft } from './alarms';
 import { encodeSense } from './encoding';
 import { isMonitor } from './gating';
 import { NO_TEMPERATURE_SENSOR } from './report';
-import { isSaneVoltage, isPlausibleTemperature } from './plausibility';
+import { isSaneCurrent, isSaneVoltage, isPlausibleTemperature } from './plausibility';
+import { sharesQuantity } from './config';
 import { combine, spread, type Sample } from './strategies';
-import { SENSE_REGISTER, type BridgeConfig, type CombinedReport, type MonitorSource, type Quantity, type SourceValueState, type TimedValue } from './types';
+import { SENSE_REGISTER, type BridgeConfig, type Strategy, type CombinedReport, type MonitorSource, type Quantity, type SourceValueState, type TimedValue } from './types';
 
 export const EXTERNAL_ID = 'external';
 const EXTERNAL_LABEL = 'external input';
@@ -179,6 +183,22 @@ function voltageCandidates(sources: readonly SourceRuntime[], external: External
   return out;
 }
 
+/** Monitors only (never the external input), in their configured order. */
+function currentCandidates(sources: readonly SourceRuntime[], config: BridgeConfig, now: number): Candidate[] {
+  const out: Candidate[] = [];
+  for (const rt of sources) {
+    if (!rt.supplies.current) continue;
+    const id = identityState(rt);
+    const common = { id: rt.source.id, label: rt.source.label, kind: 'monitor' as const, via: null, listed: id.listed, expected: id.listed };
+    if (id.state !== null) {
+      out.push({ ...common, state: id.state, value: null, receivedAt: null });
+      continue;
+    }
+    out.push({ ...common, ...timed(rt.source.current(), now, config.freshnessMs, rt.source.online(), isSaneCurrent) });
+  }
+  return out;
+}
+
 function temperatureCandidates(sources: readonly SourceRuntime[], external: ExternalSource, config: BridgeConfig, now: number): Candidate[] {
   const out: Candidate[] = [];
   const plausible = (t: number): boolean => isPlausibleTemperature(t, config.temperatureMin, config.temperatureMax);
@@ -219,7 +239,27 @@ function temperatureCandidates(sources: readonly SourceRuntime[], external: Exte
   return out;
 }
 
-const UNIT: Readonly<Record<Quantity, string>> = { voltage: 'V', temperature: '°C' };
+const UNIT: Readonly<Record<Quantity, string>> = { voltage: 'V', temperature: '°C', current: 'A' };
+/** Digits shown in messages. */
+const DIGITS: Readonly<Record<Quantity, number>> = { voltage: 2, temperature: 1, current: 2 };
+const UNAVAILABLE: Readonly<Record<Quantity, AlarmDraft['code']>> = { voltage: 'VOLTAGE_UNAVAILABLE', temperature: 'TEMPERATURE_UNAVAILABLE', current: 'CURRENT_UNAVAILABLE' };
+
+function candidatesOf(quantity: Quantity, sources: readonly SourceRuntime[], external: ExternalSource, config: BridgeConfig, now: number): Candidate[] {
+  switch (quantity) {
+    case 'voltage':
+      return voltageCandidates(sources, external, config, now);
+    case 'temperature':
+      return temperatureCandidates(sources, external, config, now);
+    case 'current':
+      return currentCandidates(sources, config, now);
+  }
+}
+
+/** The current always comes from the first fresh monitor. */
+export function strategyOf(quantity: Quantity, config: BridgeConfig): Strategy {
+  if (quantity === 'current') return 'first-fresh';
+  return quantity === 'voltage' ? config.voltageStrategy : config.temperatureStrategy;
+}
 
 function describe(c: Candidate, quantity: Quantity, config: BridgeConfig, now: number): string {
   switch (c.state) {
@@ -248,6 +288,18 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+const NOT_SHARED = 'not shared';
+
+function notShared(quantity: Quantity, strategy: Strategy, now: number): Evaluation {
+  return {
+    quantity,
+    combined: { quantity, shared: false, value: null, written: null, strategy, used: [], ageMs: null, spread: null, reason: NOT_SHARED, evaluatedAt: now },
+    parts: new Map(),
+    share: { value: null, receivedAt: null, reason: NOT_SHARED },
+    alarms: [],
+  };
+}
+
 /** Evaluate one quantity over every source, at `now`. */
 export function evaluate(
   quantity: Quantity,
@@ -256,9 +308,11 @@ export function evaluate(
   config: BridgeConfig,
   now: number,
 ): Evaluation {
-  const candidates = quantity === 'voltage' ? voltageCandidates(sources, external, config, now) : temperatureCandidates(sources, external, config, now);
-  const strategy = quantity === 'voltage' ? config.voltageStrategy : config.temperatureStrategy;
-  const shared = config.share === 'both' || config.share === quantity;
+  const strategy = strategyOf(quantity, config);
+  const shared = sharesQuantity(config, quantity);
+  // Off by default and then not even read: no current in the report, no alarm about it.
+  if (quantity === 'current' && !shared) return notShared(quantity, strategy, now);
+  const candidates = candidatesOf(quantity, sources, external, config, now);
   const fresh: Array<Candidate & { value: number }> = [];
   for (const c of candidates) if (c.state === 'fresh' && c.value !== null) fresh.push({ ...c, value: c.value });
   const samples: Sample[] = fresh.map((c) => ({ id: c.id, value: c.value }));
@@ -282,10 +336,11 @@ export function evaluate(
   const used = new Set(result?.used ?? []);
   let oldest: number | null = null;
   for (const c of fresh) if (used.has(c.id) && c.receivedAt !== null) oldest = oldest === null ? c.receivedAt : Math.min(oldest, c.receivedAt);
-  const spreadValue = spread(samples);
+  // Monitors at different points of a system measure different currents: no disagreement there.
+  const spreadValue = quantity === 'current' ? null : spread(samples);
   const maxSpread = quantity === 'voltage' ? config.maxSpreadVoltage : config.maxSpreadTemperature;
   const unit = UNIT[quantity];
-  const digits = quantity === 'voltage' ? 2 : 1;
+  const digits = DIGITS[quantity];
 
   // Source alarms.
   for (const c of candidates) {
@@ -324,7 +379,7 @@ export function evaluate(
   const bridge = { kind: 'bridge' as const, id: 'bridge', label: 'bridge' };
   if (shared && result === null && reason !== NO_TEMPERATURE_SENSOR) {
     alarms.push({
-      code: quantity === 'voltage' ? 'VOLTAGE_UNAVAILABLE' : 'TEMPERATURE_UNAVAILABLE',
+      code: UNAVAILABLE[quantity],
       severity: 'critical',
       // The alarm's title already says "not shared" (the log shows both): the message is the why.
       message: reason ?? 'no value',

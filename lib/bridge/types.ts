@@ -16,11 +16,13 @@ import type { DeviceFamily } from '../protocol/catalog/types';
 export const VSENSE = 0x2002;
 /** Battery temperature sense, sn16 0.01 °C (same table). */
 export const TSENSE = 0x2003;
+/** Battery current sense from a monitor, sn32 0.001 A, > 0 charging (same table; "SCS" on a GX). */
+export const ISENSE = 0x200a;
 /** Network info (fw ≥ 1.42): bit 7 VSENSE, bit 6 TSENSE in use, over all interfaces. */
 export const NETWORK_INFO = 0x200d;
 /** Network mode, set by a network master (GX, BMS); the bridge only ever reads it. */
 export const NETWORK_MODE = 0x200e;
-/** Network status of this interface: low nibble role (0x04 stand-alone), bit 7 VSENSE, bit 6 TSENSE. */
+/** Network status of this interface: low nibble role (0x04 stand-alone), bit 7 VSENSE, bit 6 TSENSE, bit 5 ISENSE. */
 export const NETWORK_STATUS = 0x200f;
 /** Battery temperature (0.01 K); on an MPPT (fw ≥ 1.42) a temperature from a VE.Smart network. */
 export const BATTERY_TEMPERATURE = 0xedec;
@@ -30,7 +32,7 @@ export const CHARGER_VOLTAGE = 0xedd5;
 export const SYSTEM_VOLTAGE = 0xedef;
 
 /** The only registers the bridge writes. */
-export type SenseRegister = typeof VSENSE | typeof TSENSE;
+export type SenseRegister = typeof VSENSE | typeof TSENSE | typeof ISENSE;
 /** The registers the bridge reads from a charger. All are volatile or read-only. */
 export type ChargerReadRegister =
   | typeof NETWORK_INFO
@@ -40,9 +42,9 @@ export type ChargerReadRegister =
   | typeof CHARGER_VOLTAGE
   | typeof SYSTEM_VOLTAGE;
 
-export type Quantity = 'voltage' | 'temperature';
-export const QUANTITIES: readonly Quantity[] = ['voltage', 'temperature'];
-export const SENSE_REGISTER: Readonly<Record<Quantity, SenseRegister>> = { voltage: VSENSE, temperature: TSENSE };
+export type Quantity = 'voltage' | 'temperature' | 'current';
+export const QUANTITIES: readonly Quantity[] = ['voltage', 'temperature', 'current'];
+export const SENSE_REGISTER: Readonly<Record<Quantity, SenseRegister>> = { voltage: VSENSE, temperature: TSENSE, current: ISENSE };
 
 // ── Adapters ─────────────────────────────────────────────────────────────────────────────────
 
@@ -90,6 +92,8 @@ export interface MonitorSource {
   voltage(): TimedValue | null;
   /** Latest battery temperature: HEX 0xEDEC (0.01 K) when fresh, else Text `T` (whole °C). */
   temperature(): TemperatureReading;
+  /** Latest battery current, A, > 0 charging (Text `I`, or HEX 0xED8F), or null. */
+  current(): TimedValue | null;
   /** Ask the device for 0xEDEC now; resolves (never rejects) when done or given up. */
   refreshTemperature?(): Promise<void>;
 }
@@ -103,7 +107,7 @@ export interface WriteAck {
 
 /** A register value read from a charger. */
 export interface RegisterValue {
-  /** Scaled value (V, °C), or null for the "not available" sentinel. */
+  /** Scaled value (V, °C, A), or null for the "not available" sentinel. */
   readonly value: number | null;
   /** The integer as received (bitmasks are read from this), or null when there was none. */
   readonly rawNumber: number | null;
@@ -119,8 +123,8 @@ export interface ChargerTarget {
   /** The charger's own battery terminal voltage (Text `V`, or HEX 0xEDD5), or null. */
   terminalVoltage(): TimedValue | null;
   /**
-   * Set 0x2002 / 0x2003 to `value` (V or °C, already rounded to 0.01), or null for the "not
-   * available" sentinel. Resolves with the echo; rejects with a VeError (VE_TIMEOUT,
+   * Set 0x2002 / 0x2003 / 0x200A to `value` (V or °C rounded to 0.01, A rounded to 0.001), or
+   * null for the "not available" sentinel. Resolves with the echo; rejects with a VeError (VE_TIMEOUT,
    * VE_PORT_CLOSED, VE_UNKNOWN_ID, VE_PARAMETER, VE_ECHO_MISMATCH, …).
    */
   write(register: SenseRegister, value: number | null): Promise<WriteAck>;
@@ -161,8 +165,15 @@ export interface BridgeConfig {
   readonly maxSpreadVoltage: number;
   /** Same for temperature, °C. Default 5 (0.5..30). */
   readonly maxSpreadTemperature: number;
+  /**
+   * Share the battery current too (0x200A), from the first fresh monitor among the voltage
+   * sources, to chargers with firmware ≥ 1.47 (gating.ts), on the voltage's schedule (every
+   * `voltageIntervalMs`, 3 s, as a GX). Default false.
+   */
+  readonly shareCurrent: boolean;
   /** Default 3000, 1000..20000. */
   readonly voltageIntervalMs: number;
+
   /** Default 9000, 1000..20000. */
   readonly temperatureIntervalMs: number;
   /** Oldest source value that may be written. Default 5000, 1000..10000. */
@@ -233,6 +244,10 @@ export interface SourceReport {
   readonly temperatureVia: 'hex' | 'text' | 'external' | null;
   readonly temperatureState: SourceValueState;
   readonly usedForTemperature: boolean;
+  readonly current: number | null;
+  readonly currentAgeMs: number | null;
+  readonly currentState: SourceValueState;
+  readonly usedForCurrent: boolean;
 }
 
 /** The combined value of one quantity, as evaluated by the latest cycle that was due for it. */
@@ -241,7 +256,7 @@ export interface CombinedReport {
   readonly shared: boolean;
   /** The strategy's result (unrounded), or null when there is nothing valid to share. */
   readonly value: number | null;
-  /** `value` as written to the chargers (rounded to 0.01 V / 0.01 °C). */
+  /** `value` as written to the chargers (rounded to 0.01 V / 0.01 °C / 0.001 A). */
   readonly written: number | null;
   readonly strategy: Strategy;
   /** Ids of the sources the value came from. */
@@ -268,9 +283,9 @@ export type ChargerState =
 export interface WriteReport {
   readonly quantity: Quantity;
   readonly register: SenseRegister;
-  /** Value written (V / °C, as the charger decodes it), or null for the "not available" sentinel. */
+  /** Value written (V / °C / A, as the charger decodes it), or null for the "not available" sentinel. */
   readonly value: number | null;
-  /** Bytes written, uppercase hex, little-endian ("2D05", "FFFF", "FF7F"). */
+  /** Bytes written, uppercase hex, little-endian ("2D05", "FFFF", "FF7F", "FFFFFF7F"). */
   readonly raw: string;
   readonly release: boolean;
   /** Clock time the write was sent. */
@@ -298,16 +313,17 @@ export interface ChargerReport {
   readonly nominalVoltage: number | null;
   /** V_sense − V_terminal at the latest voltage decision. */
   readonly offset: number | null;
-  /** 0x200F bits 7 / 6 at the latest read; null when not read (yet). */
+  /** 0x200F bits 7 / 6 / 5 at the latest read; null when not read (yet), or current not shared with it. */
   readonly sensingVoltage: boolean | null;
   readonly sensingTemperature: boolean | null;
+  readonly sensingCurrent: boolean | null;
   /** 0x200F as read (raw byte), null when not read. */
   readonly networkStatus: number | null;
   /** Clock time of the charger's last async "not available" notice per value (timeout or after a release), or null. */
-  readonly notAvailableNotice: { readonly voltage: number | null; readonly temperature: number | null };
+  readonly notAvailableNotice: Readonly<Record<Quantity, number | null>>;
   /** Writes made in this cycle. */
   readonly writes: readonly WriteReport[];
-  readonly lastWrite: { readonly voltage: WriteReport | null; readonly temperature: WriteReport | null };
+  readonly lastWrite: Readonly<Record<Quantity, WriteReport | null>>;
 }
 
 export type AlarmCode =
@@ -317,6 +333,7 @@ export type AlarmCode =
   | 'TEMPERATURE_SENSOR_LOST' // a monitor that had a temperature reports none now
   | 'VOLTAGE_UNAVAILABLE' // nothing valid to share: voltage released
   | 'TEMPERATURE_UNAVAILABLE'
+  | 'CURRENT_UNAVAILABLE'
   | 'VOLTAGE_SPREAD' // fresh monitors disagree by more than maxSpreadVoltage
   | 'TEMPERATURE_SPREAD'
   | 'VOLTAGE_IMPLAUSIBLE' // sense voltage too far from a charger's terminal voltage
@@ -325,6 +342,7 @@ export type AlarmCode =
   | 'CHARGER_REJECTED'
   | 'CHARGER_NOT_SENSING' // writes acknowledged, but 0x200F says the value is not used
   | 'CHARGER_OFFLINE'
+  | 'CHARGER_NO_HEX' // the charger's link carries Text only (a receive-only relay): nothing can be written
   | 'LITHIUM_LOW_TEMPERATURE'
   | 'LITHIUM_TEMPERATURE_UNKNOWN'
   | 'INTERNAL'; // a fault in the bridge's own code: logged, and everything it had sent released
@@ -380,6 +398,7 @@ export interface BridgeReport {
   readonly sources: readonly SourceReport[];
   readonly voltage: CombinedReport;
   readonly temperature: CombinedReport;
+  readonly current: CombinedReport;
   readonly chargers: readonly ChargerReport[];
   readonly alarms: readonly Alarm[];
   readonly status: BridgeStatus;

@@ -8,13 +8,14 @@
  * - Voltage: plausible against this charger's own terminal voltage and system voltage
  *   (plausibility.ts); after an implausible verdict, plausible again for `implausibleHoldMs`
  *   before it is written again (no flapping).
- * - Temperature: within the configured window, and only while the voltage is not implausible
- *   for this charger: a monitor that far from a charger is most likely on another battery or
- *   mis-wired, and its temperature is no more trustworthy there than its voltage.
+ * - Temperature and current: within their range (the configured temperature window, the
+ *   largest shunt), and only while the voltage is not implausible for this charger: a monitor
+ *   that far from a charger is most likely on another battery or mis-wired, and its temperature
+ *   or current is no more trustworthy there than its voltage.
  */
 
 import { encodeSense, type EncodedSense } from './encoding';
-import { checkSenseVoltage, isPlausibleTemperature, type Nominal, type NominalSource, type VoltageVerdict } from './plausibility';
+import { checkSenseVoltage, isPlausibleTemperature, isSaneCurrent, SOURCE_CURRENT_MAX, type Nominal, type NominalSource, type VoltageVerdict } from './plausibility';
 import { SENSE_REGISTER, type BridgeConfig, type Quantity, type TimedValue } from './types';
 
 /** The value to share this cycle, as the sources gave it (sources.ts). */
@@ -61,18 +62,22 @@ export function stillFresh(quantity: Quantity, decision: ValueDecision, now: num
 }
 
 /**
- * The temperature for one charger. `voltage` is that charger's voltage standing, or null when
- * the node shares the temperature only (there is then nothing to compare).
+ * The temperature or current for one charger: values that follow the voltage's verdict. `voltage`
+ * is that charger's voltage standing, or null when the node does not share the voltage (there
+ * is then nothing to compare).
  */
-export function decideTemperature(candidate: ValueDecision, voltage: VoltageStanding | null, config: BridgeConfig): ValueDecision {
+export function decideFollower(quantity: Exclude<Quantity, 'voltage'>, candidate: ValueDecision, voltage: VoltageStanding | null, config: BridgeConfig): ValueDecision {
   if (candidate.kind === 'withhold') return candidate;
   if (voltage !== null && voltage.implausibleAt !== null) {
-    return { kind: 'withhold', reason: `the voltage is implausible for this charger, so the temperature is withheld too (${voltage.problem?.message ?? 'see the voltage'})` };
+    return { kind: 'withhold', reason: `the voltage is implausible for this charger, so the ${quantity} is withheld too (${voltage.problem?.message ?? 'see the voltage'})` };
   }
   // Checked at the source already; once more on the value about to go out.
-  const t = candidate.encoded.value;
-  if (t === null || !isPlausibleTemperature(t, config.temperatureMin, config.temperatureMax)) {
-    return { kind: 'withhold', reason: `temperature ${String(t)} °C is outside ${config.temperatureMin}..${config.temperatureMax} °C` };
+  const x = candidate.encoded.value;
+  if (quantity === 'current') {
+    return x !== null && isSaneCurrent(x) ? candidate : { kind: 'withhold', reason: `current ${String(x)} A is beyond ±${SOURCE_CURRENT_MAX} A` };
+  }
+  if (x === null || !isPlausibleTemperature(x, config.temperatureMin, config.temperatureMax)) {
+    return { kind: 'withhold', reason: `temperature ${String(x)} °C is outside ${config.temperatureMin}..${config.temperatureMax} °C` };
   }
   return candidate;
 }

@@ -98,7 +98,7 @@ function fresh(): Entry {
 }
 
 export class WriteLedger {
-  private readonly entries: Record<Quantity, Entry> = { voltage: fresh(), temperature: fresh() };
+  private readonly entries: Record<Quantity, Entry> = { voltage: fresh(), temperature: fresh(), current: fresh() };
 
   /** The charger may be using this value from us: it must be released before we stop. */
   isActive(q: Quantity): boolean {

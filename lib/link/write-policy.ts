@@ -17,7 +17,8 @@
  *   VE_RANGE             outside what the register encodes, or outside the physical / product
  *                        range (sense temperature −40…+85 °C, battery voltages inside the window
  *                        of the system voltage, sense voltage within ±5 V of the terminals,
- *                        charge currents up to the product's rating); the message says where
+ *                        charge currents up to the product's rating, a monitor's battery
+ *                        current within ±9999 A); the message says where
  *                        the limit comes from
  *   VE_STALE             a range that depends on a live value (terminal or system voltage)
  *                        the port does not know
@@ -29,7 +30,7 @@
  */
 
 import type { Clock } from '../clock';
-import { VeError } from '../errors';
+import { VeError, quoteInput } from '../errors';
 import { registerForProduct } from '../protocol/catalog/overrides';
 import { findProduct } from '../protocol/catalog/products';
 import {
@@ -82,6 +83,12 @@ export const LIVE_VALUE_MAX_AGE_MS = 10_000;
 
 /** Sense temperature a battery can physically have (sensor range of Victron temperature sensors). */
 const SENSE_TEMPERATURE = { min: -40, max: 85 } as const;
+
+/**
+ * A battery current from a monitor (0x200A) within the largest shunt a BMV can be set up for
+ * ("shunts of up to 9999 A", BMV manual): either direction, since a battery also discharges.
+ */
+const BATTERY_CURRENT_RANGE = { min: -9999, max: 9999, unit: 'A', source: 'largest shunt a BMV or SmartShunt can be set up for' } as const;
 
 /** A sense voltage may differ this much from the charger's terminals (BlueSolar HEX protocol MPPT). */
 const SENSE_VOLTAGE_MARGIN_V = 5;
@@ -260,6 +267,7 @@ function productRange(def: RegisterDef, identity: DeviceIdentity | null): WriteR
     const high = voltageWindow(48).max;
     return { min: low, max: high, unit: 'V', source: VOLTAGE_WINDOW_SOURCE };
   }
+  if (def.id === BATTERY_CURRENT) return BATTERY_CURRENT_RANGE;
   if (CHARGE_CURRENT_REGISTERS.has(def.id)) {
     const product = identity?.productId != null ? findProduct(identity.productId) : undefined;
     const rating = product?.ratedChargeCurrent;
@@ -476,7 +484,7 @@ const OFFLINE = new WritePolicy();
 export function parseHexBytes(text: string): Uint8Array {
   const clean = text.replace(/^0x/i, '').replace(/\s+/g, '');
   if (!/^(?:[0-9a-f]{2})*$/i.test(clean)) {
-    throw new VeError('VE_BAD_INPUT', `raw value must be hex bytes as on the wire (little-endian), e.g. "2D05"; got "${text.slice(0, 60)}"`, { value: text });
+    throw new VeError('VE_BAD_INPUT', `raw value must be hex bytes as on the wire (little-endian), e.g. "2D05"; got ${quoteInput(text)}`, { value: text });
   }
   return Uint8Array.from(clean.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 }

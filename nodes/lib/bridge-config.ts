@@ -22,6 +22,8 @@ export interface BridgeNodeDef extends NodeDef {
   /** Every deployed ve-direct-port whose device is an MPPT (then `targets` is ignored). */
   targetsAll?: boolean;
   share?: string;
+  /** Share the battery current (0x200A) as well. */
+  shareCurrent?: boolean;
   voltageStrategy?: string;
   /** Blank: by chemistry (min for lithium, else max). */
   temperatureStrategy?: string;
@@ -112,6 +114,7 @@ export function bridgeConfig(def: BridgeNodeDef): BridgeConfigInput {
     requireAllSources: checkbox(def.requireAllSources, true),
     externalVoltage: checkbox(def.externalVoltage, false),
     externalTemperature: checkbox(def.externalTemperature, false),
+    shareCurrent: checkbox(def.shareCurrent, false),
   };
   for (const key of ['share', 'voltageStrategy', 'temperatureStrategy', 'chemistry'] as const) {
     const value = textField(def[key]);

@@ -31,9 +31,13 @@ function write(toWall: ToWall, w: WriteReport | null): WriteReport | null {
 function charger(toWall: ToWall, c: ChargerReport): ChargerReport {
   return {
     ...c,
-    notAvailableNotice: { voltage: maybe(toWall, c.notAvailableNotice.voltage), temperature: maybe(toWall, c.notAvailableNotice.temperature) },
+    notAvailableNotice: {
+      voltage: maybe(toWall, c.notAvailableNotice.voltage),
+      temperature: maybe(toWall, c.notAvailableNotice.temperature),
+      current: maybe(toWall, c.notAvailableNotice.current),
+    },
     writes: c.writes.map((w) => write(toWall, w)),
-    lastWrite: { voltage: write(toWall, c.lastWrite.voltage), temperature: write(toWall, c.lastWrite.temperature) },
+    lastWrite: { voltage: write(toWall, c.lastWrite.voltage), temperature: write(toWall, c.lastWrite.temperature), current: write(toWall, c.lastWrite.current) },
   };
 }
 
@@ -58,6 +62,7 @@ export function reportOut(toWall: ToWall, r: BridgeReport): BridgeReport {
     finishedAt: toWall(r.finishedAt),
     voltage: combined(toWall, r.voltage),
     temperature: combined(toWall, r.temperature),
+    current: combined(toWall, r.current),
     chargers: r.chargers.map((c) => charger(toWall, c)),
     alarms: r.alarms.map((a) => alarmOut(toWall, a)),
   };

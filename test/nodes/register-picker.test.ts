@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import portModule from '../../nodes/ve-direct-port';
 import { PICKER_GROUPS, type PickerRegister } from '../../nodes/lib/register-picker';
 import { resetSimDevices } from '../../lib/sim';
+import { DEVICE_FAMILIES } from '../../lib/protocol/catalog/types';
 import { helper, load, portUserNode, recordStatus, translated, waitFor, type Flow } from '../helpers/nodered';
 
 const portNode = translated('ve-direct-port', portModule);
@@ -18,6 +19,7 @@ interface Listing {
   family: string | null;
   device: { product: string } | null;
   registers: PickerRegister[];
+  families: string[];
 }
 
 async function listing(query = ''): Promise<Listing> {
@@ -54,6 +56,7 @@ describe('the register picker\'s catalogue (GET /ve-direct/registers)', () => {
     await load([portNode], []);
     const all = await listing();
     assert.equal(all.device, null);
+    assert.deepEqual(all.families, [...DEVICE_FAMILIES], 'the family filter is filled from the catalogue\'s one list');
     assert.deepEqual(names(all).slice(0, 7), ['batteryVoltage', 'chargerVoltage', 'batteryCurrent', 'chargerCurrent', 'batteryPower', 'stateOfCharge', 'deviceState']);
     // Groups come in the picker's order, each in one block.
     const groups = all.registers.map((r) => r.group);

@@ -141,6 +141,9 @@ describe('ve-bmv-to-mppt editor and help', () => {
     // Lithium without a chosen temperature strategy: the coldest reading.
     assert.equal(resolveConfig(bridgeConfig({ ...saved, chemistry: 'lithium' })).temperatureStrategy, 'min');
     assert.equal(resolveConfig(bridgeConfig({ ...saved, chemistry: 'lithium', temperatureStrategy: 'max' })).temperatureStrategy, 'max');
+    // The current is shared only when ticked.
+    assert.equal(saved.shareCurrent, false);
+    assert.equal(resolveConfig(bridgeConfig({ ...saved, shareCurrent: true })).shareCurrent, true);
   });
 
   it('number fields accept exactly the library\'s bounds (seconds for intervals), or blank for the default', () => {
@@ -191,6 +194,7 @@ describe('ve-bmv-to-mppt editor and help', () => {
     assert.equal(label({ targets: ['p1', 'p2'] }), 'share V+T → 2 MPPT');
     assert.equal(label({ share: 'voltage', targets: ['p1'] }), 'share V → 1 MPPT');
     assert.equal(label({ share: 'temperature', targetsAll: true }), 'share T → all MPPT');
+    assert.equal(label({ shareCurrent: true, targets: ['p1'] }), 'share V+T+I → 1 MPPT');
     assert.equal(label({ name: 'House bank' }), 'House bank');
   });
 
@@ -258,6 +262,7 @@ describe('ve-bmv-to-mppt settings and output shapes', () => {
         requireAllSources: true,
         externalVoltage: false,
         externalTemperature: false,
+        shareCurrent: false,
         chemistry: 'lithium',
         voltageIntervalMs: 2300,
         temperatureIntervalMs: 9000,
@@ -279,10 +284,13 @@ describe('ve-bmv-to-mppt settings and output shapes', () => {
     const alarm: Alarm = {
       code: 'CHARGER_REJECTED', severity: 'critical', message: 'm', subject: { kind: 'charger', id: 'c1', label: 'c1' }, errorCode: 'VE_PARAMETER', details: { retryAt: 604_000 }, since: 4000,
     };
-    const charger = { id: 'c1', notAvailableNotice: { voltage: 3000, temperature: null }, writes: [write], lastWrite: { voltage: write, temperature: null } } as unknown as ChargerReport;
+    const current: WriteReport = { ...write, quantity: 'current', register: 0x200a, value: -4.2, raw: '98EFFFFF', echo: '98EFFFFF', at: 4010 };
+    const charger = {
+      id: 'c1', notAvailableNotice: { voltage: 3000, temperature: null, current: 3500 }, writes: [write, current], lastWrite: { voltage: write, temperature: null, current },
+    } as unknown as ChargerReport;
     const combined = { evaluatedAt: 4000 };
     const report = {
-      cycle: 7, at: 4000, finishedAt: 4100, voltage: combined, temperature: { evaluatedAt: null }, chargers: [charger], alarms: [alarm], sources: [],
+      cycle: 7, at: 4000, finishedAt: 4100, voltage: combined, temperature: { evaluatedAt: null }, current: { evaluatedAt: 3990 }, chargers: [charger], alarms: [alarm], sources: [],
     } as unknown as BridgeReport;
     const out = reportOut(toWall, report);
     const wall = (t: number): number => 1_700_000_000_000 - 5000 + t;
@@ -290,9 +298,11 @@ describe('ve-bmv-to-mppt settings and output shapes', () => {
     assert.equal(out.finishedAt, wall(4100));
     assert.equal(out.voltage.evaluatedAt, wall(4000));
     assert.equal(out.temperature.evaluatedAt, null);
-    assert.deepEqual(out.chargers[0]?.writes[0], { ...write, at: wall(4000) });
+    assert.equal(out.current.evaluatedAt, wall(3990));
+    assert.deepEqual(out.chargers[0]?.writes, [{ ...write, at: wall(4000) }, { ...current, at: wall(4010) }]);
     assert.equal(out.chargers[0]?.lastWrite.voltage?.at, wall(4000));
-    assert.deepEqual(out.chargers[0]?.notAvailableNotice, { voltage: wall(3000), temperature: null });
+    assert.equal(out.chargers[0]?.lastWrite.current?.at, wall(4010));
+    assert.deepEqual(out.chargers[0]?.notAvailableNotice, { voltage: wall(3000), temperature: null, current: wall(3500) });
     assert.deepEqual(out.alarms[0], { ...alarm, since: wall(4000), details: { retryAt: wall(604_000) } });
     assert.equal(report.at, 4000, 'the library\'s report is not changed');
     const change = alarmChangeOut(toWall, { at: 4000, raised: [alarm], cleared: [], active: [alarm] });

@@ -119,6 +119,53 @@ function maxGap(path: string, register: number, from: number, to: number): numbe
   return Math.max(gap, to - prev);
 }
 
+const MPPT_146 = 'sim:smartsolar-250-70#fw146';
+const RELEASE_I = 'FFFFFF7F';
+
+/** Every Text `I` (A) a monitor sent from now on, with the time it went out. */
+function textCurrents(path: string): Array<{ at: number; value: number }> {
+  const seen: Array<{ at: number; value: number }> = [];
+  let buffer = '';
+  const line = /\r\nI\t(-?\d+)\r\n/;
+  getSimDevice(path).onOutput((bytes) => {
+    buffer += Buffer.from(bytes).toString('latin1');
+    for (let m = line.exec(buffer); m !== null; m = line.exec(buffer)) {
+      seen.push({ at: systemClock.now(), value: Number(m[1]) / 1000 });
+      buffer = buffer.slice(m.index + m[0].length - 2);
+    }
+    if (buffer.length > 4096) buffer = buffer.slice(-256);
+  });
+  return seen;
+}
+
+/** When each port lets go of its simulated device. */
+function closeTimes(paths: readonly string[]): Map<string, number> {
+  const closedAt = new Map<string, number>();
+  for (const path of paths) {
+    const device = getSimDevice(path);
+    const connect = device.connect.bind(device);
+    device.connect = (sink) => {
+      const detach = connect(sink);
+      return () => {
+        if (!closedAt.has(path)) closedAt.set(path, systemClock.now());
+        detach();
+      };
+    };
+  }
+  return closedAt;
+}
+
+/** Largest gap between the given writes in [from, to], ms. */
+function maxGapOf(list: readonly SetFrame[], from: number, to: number): number {
+  let prev = from;
+  let gap = 0;
+  for (const x of list.filter((y) => y.at >= from && y.at <= to)) {
+    gap = Math.max(gap, x.at - prev);
+    prev = x.at;
+  }
+  return Math.max(gap, to - prev);
+}
+
 function assertNoFlashWrites(): void {
   for (const [path, device] of defaultSimRegistry().entries()) assert.equal(device.flashWriteCount, 0, `${path}: no flash-backed setting written`);
 }
@@ -502,6 +549,64 @@ describe('ve-bmv-to-mppt', () => {
     const run = await deploy({ monitors: { m1: BMV }, chargers: { c1: MPPT_A }, bridge: { bmsDisconnect: true, bmsAccept: true } });
     assert.ok(logged('sharing with a battery whose BMS can disconnect it'));
     await sharing(run, 1);
+    assertNoFlashWrites();
+  });
+
+  it('shareCurrent: the monitor\'s current to a charger ≥ 1.47 every cycle, confirmed by ISENSE; none to a 1.46 charger; released before the port closes', async () => {
+    getSimDevice(MPPT_146, { firmware: '1.46' });
+    const sent = textCurrents(BMV);
+    const closedAt = closeTimes([MPPT_A, MPPT_146]);
+    const run = await deploy({ monitors: { m1: BMV }, chargers: { c1: MPPT_A, c2: MPPT_146 }, bridge: { shareCurrent: true } });
+    const green = await sharing(run, 2);
+    assert.match(String(green.text), /^\d+\.\d\dV -?\d+\.\d°C -?\d+(\.\d)?A → 2\/2 MPPT$/);
+    const from = systemClock.now();
+    await sleep(4500);
+    const to = systemClock.now();
+    const current = sets(MPPT_A, 0x200a).filter((x) => x.raw !== RELEASE_I);
+    // Written with the voltage (every 1 s here): at least 3 in 4.5 s, and no gap over 1.6 s.
+    assert.ok(current.filter((x) => x.at >= from && x.at <= to).length >= 3, `${current.length} current writes`);
+    assert.ok(maxGapOf(current, from, to) <= 1600, `current gap ${Math.round(maxGapOf(current, from, to))} ms`);
+    for (const x of current) {
+      const value = Buffer.from(x.raw, 'hex').readInt32LE(0) / 1000;
+      const recent = sent.filter((t) => t.at <= x.at && x.at - t.at <= 5000).map((t) => t.value);
+      assert.ok(recent.slice(-2).includes(value), `${value} A written; the monitor had sent ${recent.slice(-2).join(', ')} A`);
+    }
+    const report = lastReport(run);
+    const [c1, c2] = report.chargers;
+    assert.deepEqual([c1?.state, c1?.sensingCurrent], ['sensing', true], 'ISENSE confirms it');
+    assert.equal(c2?.state, 'sensing');
+    assert.match(c2?.reason ?? '', /current: firmware 1\.46 is below 1\.47/);
+    assert.equal(sets(MPPT_146, 0x200a).length, 0, 'not one 0x200A write to the 1.46 charger');
+    assert.ok(values(sets(MPPT_146, 0x2002)).length >= 4, 'which still gets the voltage');
+    assert.deepEqual(raised(run), [], 'no alarm for the old firmware');
+    assert.notEqual(mpptOf(getSimDevice(MPPT_A))!.remoteSense.current, null);
+
+    const stopAt = systemClock.now();
+    await helper.unload();
+    const released = sets(MPPT_A, 0x200a).filter((x) => x.at >= stopAt);
+    assert.deepEqual(released.map((x) => x.raw), [RELEASE_I], 'the current released once');
+    const closed = closedAt.get(MPPT_A);
+    assert.ok(closed !== undefined && released[0]!.at <= closed, 'the release came before the port closed');
+    assert.equal(mpptOf(getSimDevice(MPPT_A))!.remoteSense.current, null, 'the charger is back on its own current');
+    assertNoFlashWrites();
+  });
+
+  it('shareCurrent: the monitor unplugged → 0x200A released once within a cycle of the freshness limit, then nothing', async () => {
+    const run = await deploy({ monitors: { m1: BMV }, chargers: { c1: MPPT_A }, bridge: { shareCurrent: true, freshness: 2 } });
+    await sharing(run, 1);
+    const cut = systemClock.now();
+    getSimDevice(BMV).faults.unplug();
+    await waitFor(() => sets(MPPT_A, 0x200a).some((x) => x.at > cut && x.raw === RELEASE_I), 'the current released', 8000);
+    await sleep(2500);
+    const after = sets(MPPT_A, 0x200a).filter((x) => x.at > cut);
+    const releases = after.filter((x) => x.raw === RELEASE_I);
+    assert.equal(releases.length, 1, 'released once');
+    assert.ok(releases[0]!.at - cut <= 3500, `released ${Math.round(releases[0]!.at - cut)} ms after the cut`);
+    assert.ok(after.every((x) => x.raw === RELEASE_I || x.at < releases[0]!.at), 'no value after the release');
+    assert.equal(mpptOf(getSimDevice(MPPT_A))!.remoteSense.current, null);
+    const report = lastReport(run);
+    assert.equal(report.current.value, null);
+    assert.equal(report.sources[0]?.currentState, 'stale');
     assertNoFlashWrites();
   });
 

@@ -8,6 +8,7 @@ import type { DeviceIdentity, TextSnapshotReading } from '../../link/device';
 import type { PortState } from '../../link/port';
 import { UsageError, writeJsonLine, type CliCommand, type CliIo } from '../command';
 import { parseTimeout, withPort } from '../port-session';
+import { quoteInput } from '../../errors';
 
 const HELP = `Usage: ve-direct monitor PORT [--table] [--count N] [--timeout MS] [--verbose]
 
@@ -158,7 +159,7 @@ export const monitorCommand: CliCommand = {
     let count = Infinity;
     if (values.count !== undefined) {
       count = Number(values.count);
-      if (!Number.isInteger(count) || count < 1) throw new UsageError(`--count must be a positive whole number, got ${JSON.stringify(values.count)}`);
+      if (!Number.isInteger(count) || count < 1) throw new UsageError(`--count must be a positive whole number, got ${quoteInput(values.count)}`);
     }
     return monitor(positionals[0] ?? '', io, { table: values.table === true, count, timeoutMs: parseTimeout(values.timeout), verbose: values.verbose === true });
   },

@@ -31,7 +31,7 @@ import type { Firmware } from '../identity';
 import { textFirmwareRecord } from '../identity';
 import type { DeviceContext, FamilyModel, HexHabits, SimProfile } from '../profile';
 import { decodeRaw, encodeRaw, liveSlot, notAvailableRaw, registerDef, settingSlot, type RegisterSlot, type SetOutcome } from '../register-map';
-import { RemoteSense, TSENSE_REGISTER, VSENSE_REGISTER, type SenseRejectMode } from '../remote-sense';
+import { ISENSE_REGISTER, RemoteSense, TSENSE_REGISTER, VSENSE_REGISTER, type SenseRejectMode } from '../remote-sense';
 import type { TextRecords } from '../text-block';
 import { identitySlots, intText, onOff, pidText } from './common';
 
@@ -484,6 +484,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
   private readSense(register: number): Uint8Array {
     const def = registerDef(register);
     if (register === VSENSE_REGISTER) return encodeRaw(def, this.remoteSense.voltageRaw());
+    if (register === ISENSE_REGISTER) return encodeRaw(def, this.remoteSense.currentRaw());
     return encodeRaw(def, this.remoteSense.temperatureRaw());
   }
 
@@ -529,7 +530,11 @@ export class MpptModel implements FamilyModel, ChargerLink {
         const raw = decodeRaw(def, value);
         if (raw === undefined) return { flags: Flag.ParameterError, value: this.readSense(register), stored: false };
         const result =
-          register === VSENSE_REGISTER ? this.remoteSense.writeVoltage(raw, this.attached.terminalVoltage()) : this.remoteSense.writeTemperature(raw);
+          register === VSENSE_REGISTER
+            ? this.remoteSense.writeVoltage(raw, this.attached.terminalVoltage())
+            : register === ISENSE_REGISTER
+              ? this.remoteSense.writeCurrent(raw)
+              : this.remoteSense.writeTemperature(raw);
         return { flags: result.flags, value: encodeRaw(def, result.raw), stored: result.flags === 0 };
       },
     };
@@ -700,7 +705,6 @@ export class MpptModel implements FamilyModel, ChargerLink {
         [CHARGE_VOLTAGE_SETPOINT, this.linkSlot(CHARGE_VOLTAGE_SETPOINT)],
         [VSENSE_REGISTER, this.senseSlot(VSENSE_REGISTER)],
         [TSENSE_REGISTER, this.senseSlot(TSENSE_REGISTER)],
-        [BATTERY_CURRENT, this.linkSlot(BATTERY_CURRENT)],
         [NETWORK_MODE, this.networkModeSlot()],
         live(NETWORK_STATUS, () => this.networkStatus()),
         // Written by a network master (parallel charging, VE.Smart); "not available" here.
@@ -720,6 +724,8 @@ export class MpptModel implements FamilyModel, ChargerLink {
       // The limit is clamped to the rated current (0.1 A).
       if (fw >= 0x119) slots.push([CHARGE_CURRENT_LIMIT, this.linkSlot(CHARGE_CURRENT_LIMIT, Math.round(options.maxCurrentA * 10))]);
       if (fw >= 0x142) slots.push(live(NETWORK_INFO, () => this.networkInfo()));
+      // Battery current from a monitor: "planned in firmware 1.44" (note 8), with ISENSE.
+      if (fw >= 0x144) slots.push([BATTERY_CURRENT, this.senseSlot(BATTERY_CURRENT)]);
     }
     return new Map(slots);
   }

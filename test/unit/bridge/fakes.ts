@@ -63,6 +63,8 @@ export interface FakeMonitorOptions {
   readonly temperatureInput?: boolean;
   /** Answers HEX 0xEDEC (0.01 K resolution); else only Text `T` (whole °C). */
   readonly hex?: boolean;
+  /** Battery current, A (Text `I`). Default −1.5. */
+  readonly current?: number;
 }
 
 /** A BMV / SmartShunt sending a Text block every second. */
@@ -71,6 +73,7 @@ export class FakeMonitor implements MonitorSource {
   readonly label: string;
   identityValue: DeviceIdentity | null;
   voltageValue: number;
+  currentValue: number;
   temperatureValue: number | null;
   temperatureInput: boolean;
   hex: boolean;
@@ -97,6 +100,7 @@ export class FakeMonitor implements MonitorSource {
     this.label = options.id;
     this.identityValue = options.identity === undefined ? BMV712 : options.identity;
     this.voltageValue = options.voltage ?? 13.28;
+    this.currentValue = options.current ?? -1.5;
     this.temperatureValue = options.temperature === undefined ? 21.53 : options.temperature;
     this.temperatureInput = options.temperatureInput ?? this.temperatureValue !== null;
     this.hex = options.hex ?? true;
@@ -119,6 +123,11 @@ export class FakeMonitor implements MonitorSource {
   voltage(): TimedValue | null {
     if (this.lastFrameAt === null) return null;
     return { value: this.voltageValue, receivedAt: this.lastFrameAt };
+  }
+
+  current(): TimedValue | null {
+    if (this.lastFrameAt === null) return null;
+    return { value: this.currentValue, receivedAt: this.lastFrameAt };
   }
 
   temperature(): TemperatureReading {
@@ -164,6 +173,8 @@ export interface FakeChargerOptions {
   readonly identity?: DeviceIdentity | null;
   readonly terminal?: number;
   readonly latencyMs?: number;
+  /** Registers this firmware lacks: a write gets flags 0x01 (VE_UNKNOWN_ID). */
+  readonly unknownRegisters?: readonly number[];
 }
 
 /** An MPPT charger with remote sense. */
@@ -177,6 +188,7 @@ export class FakeCharger implements ChargerTarget {
   connected = true;
   behaviour: WriteBehaviour = 'ok';
   latencyMs: number;
+  readonly unknownRegisters: ReadonlySet<number>;
   /** 0x200E as another master left it. */
   networkMode = 0;
   /** 0x200F low nibble. */
@@ -204,6 +216,7 @@ export class FakeCharger implements ChargerTarget {
     this.identityValue = options.identity === undefined ? MPPT : options.identity;
     this.terminal = options.terminal ?? 13.4;
     this.latencyMs = options.latencyMs ?? 20;
+    this.unknownRegisters = new Set(options.unknownRegisters ?? []);
   }
 
   identity(): DeviceIdentity | null {
@@ -252,6 +265,7 @@ export class FakeCharger implements ChargerTarget {
     if (def === undefined) throw new Error('catalogue lacks the register');
     const raw = hex(encodeRegisterValue(def, value));
     return this.answer('write', register, value, raw, () => {
+      if (this.unknownRegisters.has(register)) throw new VeError('VE_UNKNOWN_ID', 'unknown id');
       switch (this.behaviour) {
         case 'unknown-id':
           throw new VeError('VE_UNKNOWN_ID', 'unknown id');

@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 describe('bridge and a charger on a link without HEX', () => {
-  it('raises an alarm naming VE_NO_HEX and stops sending to that charger', async () => {
+  it('refuses the charger with a critical alarm naming VE_NO_HEX and stops sending to it', async () => {
     const charger = 'sim:smartsolar-100-30';
     const b = (bench = new SimBench({
       monitors: ['sim:smartshunt-temp'],
@@ -31,7 +31,8 @@ describe('bridge and a charger on a link without HEX', () => {
     const alarm = active.find((a) => a.subject.id === charger);
     assert.ok(alarm, `an alarm for the charger: ${JSON.stringify(active)}`);
     assert.equal(alarm.errorCode, 'VE_NO_HEX');
-    assert.equal(alarm.code, 'CHARGER_OFFLINE');
+    assert.equal(alarm.code, 'CHARGER_NO_HEX');
+    assert.equal(alarm.severity, 'critical');
     assert.match(alarm.message, /this link carries no HEX/);
     // Once known, requests are refused before a byte goes out: nothing reaches the charger
     // beyond the probe pings.

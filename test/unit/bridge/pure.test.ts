@@ -133,8 +133,9 @@ describe('gating', () => {
     assert.equal(parseFirmware(null), null);
   });
   it('accepts MPPTs from firmware 1.29, refuses monitors and older firmware', () => {
-    assert.deepEqual(gateCharger(MPPT), { ok: true, senseBits: true, networkInfo: true });
-    assert.deepEqual(gateCharger({ ...MPPT, firmware: '1.29' }), { ok: true, senseBits: true, networkInfo: false });
+    assert.deepEqual(gateCharger(MPPT), { ok: true, senseBits: true, networkInfo: true, currentBit: true, currentRefusal: null });
+    const v129 = gateCharger({ ...MPPT, firmware: '1.29' });
+    assert.deepEqual({ ...v129, currentRefusal: null }, { ok: true, senseBits: true, networkInfo: false, currentBit: false, currentRefusal: null });
     const old = gateCharger({ ...MPPT, firmware: '1.28' });
     assert.equal(old.ok, false);
     assert.equal(old.ok ? true : old.pending, false);
@@ -142,6 +143,16 @@ describe('gating', () => {
     const pending = gateCharger(null);
     assert.equal(pending.ok ? false : pending.pending, true);
     assert.equal(gateCharger({ ...MPPT, firmware: null }).ok, false);
+  });
+  it('lets the current (0x200A) go only to firmware 1.47 and later, and reads ISENSE from 1.44', () => {
+    const at = (firmware: string) => gateCharger({ ...MPPT, firmware });
+    for (const fw of ['1.29', '1.43', '1.44', '1.46']) {
+      const g = at(fw);
+      assert.ok(g.ok, `${fw} still gets voltage and temperature`);
+      assert.match(g.currentRefusal ?? '', new RegExp(`firmware ${fw.replace('.', '\\.')} is below 1\\.47`));
+    }
+    assert.deepEqual([at('1.43'), at('1.44')].map((g) => g.ok && g.currentBit), [false, true]);
+    assert.deepEqual([at('1.47'), at('1.61'), at('3.16')].map((g) => g.ok && g.currentRefusal), [null, null, null]);
   });
   it('treats the VE.Can SmartSolar models 0xA102–0xA10E as supported whatever the version', () => {
     assert.equal(gateCharger({ ...MPPT, productId: 0xa105, firmware: '1.05' }).ok, true);

@@ -28,6 +28,7 @@ function asSource(c: FakeCharger): MonitorSource {
     identity: () => c.identity(),
     online: () => c.online(),
     voltage: () => c.terminalVoltage(),
+    current: () => null,
     temperature: () => ({ kind: 'unknown' }),
   };
 }

@@ -9,7 +9,7 @@ import { VeError } from '../../../lib/errors';
 import { resolveConfig } from '../../../lib/bridge/config';
 import { inspectCharger, type ReadResult } from '../../../lib/bridge/conflict-inspection';
 import { encodeSense } from '../../../lib/bridge/encoding';
-import { CLEAR_STANDING, decideTemperature, decideVoltage, precheck, stillFresh, type ValueDecision } from '../../../lib/bridge/value-decision';
+import { CLEAR_STANDING, decideFollower, decideVoltage, precheck, stillFresh, type ValueDecision } from '../../../lib/bridge/value-decision';
 import { judgeWrite, WriteLedger, type WriteOutcome } from '../../../lib/bridge/write-ledger';
 import { VSENSE, type WriteReport } from '../../../lib/bridge/types';
 
@@ -32,7 +32,7 @@ describe('conflict inspection', () => {
   it('a stand-alone charger: no evidence; the first check reads 0x200E, 0x200F, 0x200D, 0xEDEC in that order', async () => {
     const r = reader(STAND_ALONE);
     const result = await inspectCharger(r.read, request);
-    assert.deepEqual(result, { kind: 'done', statusByte: 0x04, inUse: { voltage: false, temperature: false }, evidence: [] });
+    assert.deepEqual(result, { kind: 'done', statusByte: 0x04, inUse: { voltage: false, temperature: false, current: false }, evidence: [] });
     assert.deepEqual(r.asked, [0x200e, 0x200f, 0x200d, 0xedec]);
   });
 
@@ -51,7 +51,21 @@ describe('conflict inspection', () => {
     const foreign = await inspectCharger(reader(table).read, request);
     assert.equal(foreign.kind === 'done' && foreign.evidence.length, 3);
     const ours = await inspectCharger(reader(table).read, { ...request, mayBeOurs: () => true });
-    assert.deepEqual(ours.kind === 'done' && [ours.evidence, ours.inUse], [[], { voltage: true, temperature: true }]);
+    assert.deepEqual(ours.kind === 'done' && [ours.evidence, ours.inUse], [[], { voltage: true, temperature: true, current: false }]);
+  });
+
+  it('reads bit 5 (ISENSE) only where the firmware has it: in use, or foreign evidence', async () => {
+    const table = { ...STAND_ALONE, 0x200f: value(0x24), 0x200d: value(0x20) };
+    // Before 1.44 bit 5 means nothing.
+    const old = await inspectCharger(reader(table).read, request);
+    assert.deepEqual(old.kind === 'done' && [old.evidence, old.inUse?.current], [[], false]);
+    const foreign = await inspectCharger(reader(table).read, { ...request, currentBit: true });
+    assert.deepEqual(foreign.kind === 'done' && foreign.evidence, [
+      '0x200F network status 0x24: remote current already in use, not sent by this bridge',
+      '0x200D network info 0x20: remote current sense in use (VE.Smart network?)',
+    ]);
+    const ours = await inspectCharger(reader(table).read, { ...request, currentBit: true, mayBeOurs: (q) => q === 'current' });
+    assert.deepEqual(ours.kind === 'done' && [ours.evidence, ours.inUse], [[], { voltage: false, temperature: false, current: true }]);
   });
 
   it('a verification reads 0x200F only; without sense bits there is no "in use"', async () => {
@@ -110,11 +124,11 @@ describe('value decision', () => {
   it('temperature: withheld while the voltage is implausible for this charger, unless the temperature is shared alone', () => {
     const candidate: ValueDecision = precheck('temperature', share(21.5, 0), 0, config, true);
     const implausible = { verdict: null, implausibleAt: 0, problem: null };
-    assert.match((decideTemperature(candidate, implausible, config) as { reason: string }).reason, /withheld too/);
-    assert.equal(decideTemperature(candidate, null, config).kind, 'write');
-    assert.equal(decideTemperature(candidate, CLEAR_STANDING, config).kind, 'write');
+    assert.match((decideFollower('temperature', candidate, implausible, config) as { reason: string }).reason, /withheld too/);
+    assert.equal(decideFollower('temperature', candidate, null, config).kind, 'write');
+    assert.equal(decideFollower('temperature', candidate, CLEAR_STANDING, config).kind, 'write');
     const cold = precheck('temperature', share(-40, 0), 0, config, true);
-    assert.equal((decideTemperature(cold, CLEAR_STANDING, config) as { reason: string }).reason, `temperature -40 °C is outside ${config.temperatureMin}..${config.temperatureMax} °C`);
+    assert.equal((decideFollower('temperature', cold, CLEAR_STANDING, config) as { reason: string }).reason, `temperature -40 °C is outside ${config.temperatureMin}..${config.temperatureMax} °C`);
   });
 });
 
@@ -183,12 +197,12 @@ describe('write ledger', () => {
     const ledger = new WriteLedger();
     const ok: WriteOutcome = { kind: 'ok' };
     ledger.record('voltage', report(value, 0, ok), ok);
-    ledger.noteInUse({ voltage: false, temperature: false });
-    ledger.noteInUse({ voltage: false, temperature: false });
+    ledger.noteInUse({ voltage: false, temperature: false, current: false });
+    ledger.noteInUse({ voltage: false, temperature: false, current: false });
     assert.deepEqual(ledger.ignored(3), []);
-    ledger.noteInUse({ voltage: false, temperature: false });
+    ledger.noteInUse({ voltage: false, temperature: false, current: false });
     assert.deepEqual(ledger.ignored(3), ['voltage']);
-    ledger.noteInUse({ voltage: true, temperature: false });
+    ledger.noteInUse({ voltage: true, temperature: false, current: false });
     assert.deepEqual(ledger.ignored(1), []);
   });
 });

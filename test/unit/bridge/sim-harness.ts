@@ -171,9 +171,12 @@ export class SimBench {
   }
 }
 
+/** The "not available" values of 0x2002, 0x2003 and 0x200A. */
+const RELEASES: ReadonlySet<string> = new Set(['FFFF', 'FF7F', 'FFFFFF7F']);
+
 /** Largest gap between consecutive Sets of `register` with a value (not the release) in [from, to]. */
 export function maxSetGap(sets: readonly ReceivedSet[], from: number, to: number): number {
-  const times = sets.filter((s) => s.raw !== 'FFFF' && s.raw !== 'FF7F' && s.at >= from && s.at <= to).map((s) => s.at);
+  const times = sets.filter((s) => !RELEASES.has(s.raw) && s.at >= from && s.at <= to).map((s) => s.at);
   let gap = 0;
   let prev = from;
   for (const t of times) {
@@ -183,8 +186,9 @@ export function maxSetGap(sets: readonly ReceivedSet[], from: number, to: number
   return Math.max(gap, to - prev);
 }
 
-/** Little-endian raw hex to the value: un16 0.01 V, or sn16 0.01 °C. */
+/** Little-endian raw hex to the value: un16 0.01 V, sn16 0.01 °C, or sn32 0.001 A. */
 export function senseValue(register: number, raw: string): number {
+  if (register === 0x200a) return Buffer.from(raw, 'hex').readInt32LE(0) / 1000;
   const n = Number.parseInt(raw.slice(2, 4) + raw.slice(0, 2), 16);
   if (register === 0x2003) return (n >= 0x8000 ? n - 0x10000 : n) / 100;
   return n / 100;

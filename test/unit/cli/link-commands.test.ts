@@ -138,6 +138,13 @@ describe('ve-direct monitor', () => {
     assert.ok('deepestDischarge' in values, 'the history block is merged into the cycle');
   });
 
+  it('refuses a bad --count with exit 2, quoting only the start of what was given', async () => {
+    const r = await runCliCaptured(['monitor', 'sim:bmv712', '--count', 'x'.repeat(500)]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--count must be a positive whole number, got "x{10,}/);
+    assert.ok(r.stderr.length < 300, `the 500 characters are cut: ${r.stderr.length} characters`);
+  });
+
   it('prints a table with --table and stops when interrupted', async () => {
     let interrupt: () => void = () => undefined;
     const interrupted = new Promise<void>((resolve) => (interrupt = resolve));

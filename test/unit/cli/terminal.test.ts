@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runCliCaptured } from '../../helpers/cli';
 import { screen } from '../../../lib/cli/commands/monitor';
+import { portRow } from '../../../lib/cli/commands/scan';
 
 // Simulated devices and the link run on unref'd timers; keep the test process up meanwhile.
 const keepAlive = setInterval(() => undefined, 1000);
@@ -34,6 +35,16 @@ describe('ve-direct scan', () => {
     assert.ok(firstSim > 0);
     assert.ok(lines.slice(firstSim).every((l) => l.includes(' sim:')), 'simulated devices last');
     assert.equal(r.lines.length, 0, 'no JSON without --json');
+  });
+
+  it('a serial port that is not a Victron cable is listed as not asked, and --all is named', () => {
+    const port = {
+      path: '/dev/ttyS0', device: '/dev/ttyS0', scheme: 'serial', byId: null, victron: false, sim: false,
+      manufacturer: null, serialNumber: null, vendorId: null, productId: null, label: 'Serial port (/dev/ttyS0)', owner: null,
+      probeSkipped: 'not a Victron cable: probed only when asked to probe every serial port',
+    };
+    assert.deepEqual(portRow(port), ['—', '—', '—', '/dev/ttyS0', 'Serial port (/dev/ttyS0): not a Victron cable, not asked (--all asks it)']);
+    assert.deepEqual(portRow({ ...port, probeSkipped: undefined, probeError: 'no VE.Direct device answered' }).at(-1), 'Serial port (/dev/ttyS0): no VE.Direct device answered');
   });
 
   it('--no-probe --no-sim lists the real ports only, unidentified', async () => {

@@ -154,6 +154,14 @@ describe('WritePolicy.prepare', () => {
     assert.equal(hex(prepare({ ref: 'batteryTemperatureSense', value: -5 }).bytes), '0CFE');
   });
 
+  it('takes a battery current (0x200A) within ±9999 A, either direction, and its release', () => {
+    refuses(() => prepare({ ref: 'batteryChargeCurrent', value: 10_000 }), 'VE_RANGE', /-9999\.\.9999 A \(largest shunt a BMV or SmartShunt can be set up for\)/);
+    refuses(() => prepare({ ref: 'batteryChargeCurrent', value: -9999.001 }), 'VE_RANGE');
+    assert.equal(hex(prepare({ ref: 'batteryChargeCurrent', value: -12.345 }).bytes), 'C7CFFFFF');
+    assert.equal(hex(prepare({ ref: 'batteryChargeCurrent', value: 9999 }).bytes), '98929800');
+    assert.equal(hex(prepare({ ref: 'batteryChargeCurrent', value: null }).bytes), 'FFFFFF7F');
+  });
+
   it('refuses a sense voltage outside the system window or ±5 V of the terminals', () => {
     refuses(() => prepare({ ref: 'batteryVoltageSense', value: 100 }), 'VE_RANGE', /8-17\.4 V for a 12 V system voltage/);
     refuses(() => prepare({ ref: 'batteryVoltageSense', value: 8.1 }), 'VE_RANGE', /±5 V of the charger's terminal voltage 13\.2 V/);

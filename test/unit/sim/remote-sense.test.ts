@@ -201,3 +201,33 @@ test('a restart drops remote sense without notices', () => {
   assert.equal(getValue(rig, 0x2002), 0xffff);
   rig.dispose();
 });
+
+test('battery current 0x200A (fw ≥ 1.44): used with 0x200F bit 5, dropped after 60 s with :A0A2000FFFFFF7FA5, 0x7FFFFFFF releases', () => {
+  const rig = charger();
+  const sense = mpptOf(rig.device)!.remoteSense;
+  // −12.345 A = 0xFFFFCFC7.
+  const sent = setFrame(0x200a, [0xc7, 0xcf, 0xff, 0xff]);
+  assert.deepEqual(exchange(rig, sent), [sent]);
+  assert.equal(sense.current, -12.345);
+  assert.equal(getValue(rig, 0x200f), 0x04 | 0x20, 'stand-alone, using ISENSE');
+  rig.clear();
+  rig.advance(59_000);
+  assert.equal(sense.current, -12.345, 'still in use before the timeout');
+  rig.advance(2000);
+  assert.ok(rig.frames().includes(':A0A2000FFFFFF7FA5'), 'current timeout notice');
+  assert.equal(sense.current, null);
+  assert.equal(getValue(rig, 0x200f), 0x04);
+  exchange(rig, sent);
+  assert.deepEqual(exchange(rig, setFrame(0x200a, [0xff, 0xff, 0xff, 0x7f])), [setFrame(0x200a, [0xff, 0xff, 0xff, 0x7f])]);
+  assert.equal(sense.current, null, 'released at once');
+  assert.equal(getValue(rig, 0x200f), 0x04);
+  assert.equal(rig.device.flashWriteCount, 0);
+  rig.dispose();
+});
+
+test('before fw 1.44 there is no 0x200A: flags 0x01 (unknown id)', () => {
+  const rig = charger({ firmware: '1.43' });
+  assert.deepEqual(exchange(rig, setFrame(0x200a, [0x10, 0x27, 0, 0])), [encodeFrame(Response.Set, registerPayload(0x200a, 0x01))]);
+  assert.equal(mpptOf(rig.device)!.remoteSense.current, null);
+  rig.dispose();
+});
