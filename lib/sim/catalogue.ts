@@ -15,6 +15,9 @@ import type { HexHabits, SimProfile } from './profile';
 import { monitorProfile, type MonitorProfileOptions } from './profiles/monitor';
 import { MpptModel, mpptProfile, type MpptDeviceOptions, type MpptModelOptions } from './profiles/mppt';
 import { AcChargerModel, acChargerProfile, InverterModel, inverterProfile, type AcChargerOptions, type InverterOptions } from './profiles/text-only';
+import { HexInverterModel, hexInverterProfile } from './profiles/inverter';
+import { hexChargerProfile, SwitchedChargerModel } from './profiles/charger';
+import { dcdcProfile } from './profiles/dcdc';
 
 /** Everything a named device can be told when it is created. */
 export interface CreateSimDeviceOptions extends MpptDeviceOptions {
@@ -107,6 +110,29 @@ function acCharger(name: string, summary: string, base: AcChargerOptions): SimDe
     productId: base.productId,
     firmware: base.firmware,
     profile: (o) => acChargerProfile({ ...base, firmware: firmwareOf(o, base.firmware), productId: o.productId ?? base.productId }),
+  };
+}
+
+/** A Phoenix inverter that answers HEX (mode 0x0200 on / off / eco, AC output registers). */
+function hexInverter(name: string, summary: string, base: InverterOptions): SimDeviceSpec {
+  return {
+    ...inverter(name, summary, base),
+    profile: (o) => hexInverterProfile({ ...base, firmware: firmwareOf(o, base.firmware), productId: o.productId ?? base.productId }),
+  };
+}
+
+/** A charger that answers HEX and is switched by 0x0200: AC (Blue Smart) or DC-DC (Orion XS). */
+function switchedCharger(name: string, summary: string, family: 'charger' | 'dcdc', base: AcChargerOptions): SimDeviceSpec {
+  return {
+    name,
+    family,
+    summary,
+    productId: base.productId,
+    firmware: base.firmware,
+    profile: (o) => {
+      const options = { ...base, firmware: firmwareOf(o, base.firmware), productId: o.productId ?? base.productId };
+      return family === 'dcdc' ? dcdcProfile(options) : hexChargerProfile(options);
+    },
   };
 }
 
@@ -250,6 +276,31 @@ export const SIM_DEVICES: readonly SimDeviceSpec[] = [
     firmwareStyle: 'FWE6',
     maxCurrentA: 30,
   }),
+  hexInverter('phoenix-inverter-hex', 'Phoenix Inverter 12V 1200VA 230V, fw 1.24, with HEX: mode 0x0200 on/off/eco, AC output registers', {
+    productId: 0xa2f1,
+    modelName: productName(0xa2f1),
+    serialPrefix: 'HQ2312PHH',
+    firmware: 0x124,
+    ratedVA: 1200,
+    acVoltage: 230,
+    apparentPower: true,
+  }),
+  switchedCharger('bluesmart-charger-hex', 'Blue Smart IP22 Charger 12|30 (1), fw 3.42, with HEX: mode 0x0200 on/off', 'charger', {
+    productId: 0xa324,
+    modelName: productName(0xa324),
+    serialPrefix: 'HQ2312BSH',
+    firmware: 0x342,
+    firmwareStyle: 'FWE6',
+    maxCurrentA: 30,
+  }),
+  switchedCharger('orion-xs', 'Orion XS 12V/12V-50A DC-DC charger, fw 1.17, with HEX: mode 0x0200 on/off', 'dcdc', {
+    productId: 0xa3f0,
+    modelName: 'Orion XS 12V/12V-50A',
+    serialPrefix: 'HQ2312OXS',
+    firmware: 0x117,
+    firmwareStyle: 'FWE6',
+    maxCurrentA: 50,
+  }),
 ];
 
 export function findSimDeviceSpec(name: string): SimDeviceSpec | undefined {
@@ -291,6 +342,16 @@ export function mpptOf(device: SimDevice): MpptModel | undefined {
 
 export function inverterOf(device: SimDevice): InverterModel | undefined {
   return device.model instanceof InverterModel ? device.model : undefined;
+}
+
+/** The inverter that can be switched over HEX, if the device is one. */
+export function hexInverterOf(device: SimDevice): HexInverterModel | undefined {
+  return device.model instanceof HexInverterModel ? device.model : undefined;
+}
+
+/** The AC or DC-DC charger that can be switched over HEX, if the device is one. */
+export function switchedChargerOf(device: SimDevice): SwitchedChargerModel | undefined {
+  return device.model instanceof SwitchedChargerModel ? device.model : undefined;
 }
 
 export function acChargerOf(device: SimDevice): AcChargerModel | undefined {

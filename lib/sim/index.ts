@@ -11,6 +11,8 @@ export {
   mpptOf,
   inverterOf,
   acChargerOf,
+  hexInverterOf,
+  switchedChargerOf,
   type CreateSimDeviceOptions,
   type SimDeviceSpec,
 } from './catalogue';

@@ -24,11 +24,13 @@ const EXAMPLES = [
   '05-dashboard-needs-dashboard-2',
   '06-charge-limit-needs-dashboard-2',
   '07-home-assistant-mqtt',
+  '08-on-off-control',
 ];
 const PALETTE: Record<string, string> = {
   've-direct-in': 'VE.Direct in',
   've-direct-get': 'VE.Direct get',
   've-direct-set': 'VE.Direct set',
+  've-direct-control': 'VE control',
   've-bmv-to-mppt': 'BMV→MPPT',
   've-charge-limit': 'Charge limit',
   've-direct-ha': 'VE.Direct HA',
@@ -378,7 +380,14 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     }
     // Each simulated device once, whatever the order of the imports.
     const ports = (await editor.configNodes()).filter((n) => n.type === 've-direct-port');
-    assert.deepEqual(ports.map((p) => p.path).sort(), ['sim:bmv712', 'sim:smartshunt-temp', 'sim:smartsolar-100-30', 'sim:smartsolar-250-70']);
+    assert.deepEqual(ports.map((p) => p.path).sort(), [
+      'sim:bluesmart-charger-hex',
+      'sim:bmv712',
+      'sim:phoenix-inverter-hex',
+      'sim:smartshunt-temp',
+      'sim:smartsolar-100-30',
+      'sim:smartsolar-250-70',
+    ]);
     // The bridge of example 4 names port nodes that exist: imported as a copy, its lists follow the new ids.
     const manyTab = await editor.tabByLabel(example(EXAMPLES[3]!).label);
     const valid = await editor.page.evaluate((z) => {

@@ -34,6 +34,8 @@ const PORTS: Record<string, string> = {
   've-port-monitor-2': 'sim:bmv712',
   've-port-mppt-1': 'sim:smartsolar-100-30',
   've-port-mppt-2': 'sim:smartsolar-250-70',
+  've-port-inverter-1': 'sim:phoenix-inverter-hex',
+  've-port-charger-1': 'sim:bluesmart-charger-hex',
 };
 
 /** Keep an artifact as one of the README's pictures (only reached when its test passed). */
@@ -77,7 +79,7 @@ describe('npm start', { timeout: 240_000 }, () => {
     const tabs = flows.filter((n) => n.type === 'tab');
     assert.deepEqual(
       tabs.map((t) => t.label),
-      ['1 · Watch a monitor', '2 · MPPT get and set', '3 · BMV → MPPT', '4 · Many → many', '5 · Dashboard (needs Dashboard 2)', '6 · Charge limit (needs Dashboard 2)', '7 · Home Assistant over MQTT'],
+      ['1 · Watch a monitor', '2 · MPPT get and set', '3 · BMV → MPPT', '4 · Many → many', '5 · Dashboard (needs Dashboard 2)', '6 · Charge limit (needs Dashboard 2)', '7 · Home Assistant over MQTT', '8 · On/off control'],
     );
     const ports = flows.filter((n) => n.type === 've-direct-port');
     assert.deepEqual(Object.fromEntries(ports.map((p) => [p.id, p.path])), PORTS);

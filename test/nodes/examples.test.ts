@@ -23,6 +23,7 @@ interface FlowNode {
   port?: string;
   register?: string;
   allowFlash?: boolean;
+  takeRelayControl?: boolean;
   repeat?: string;
   sources?: string[];
   targets?: string[];
@@ -48,6 +49,8 @@ const PORTS: Record<string, string> = {
   've-port-monitor-2': 'sim:bmv712',
   've-port-mppt-1': 'sim:smartsolar-100-30',
   've-port-mppt-2': 'sim:smartsolar-250-70',
+  've-port-inverter-1': 'sim:phoenix-inverter-hex',
+  've-port-charger-1': 'sim:bluesmart-charger-hex',
 };
 
 /** Ids a node refers to: wires, config nodes, catch scope. */
@@ -72,6 +75,7 @@ describe('example flows', () => {
       '05-dashboard-needs-dashboard-2.json',
       '06-charge-limit-needs-dashboard-2.json',
       '07-home-assistant-mqtt.json',
+      '08-on-off-control.json',
     ]);
   });
 
@@ -110,6 +114,12 @@ describe('example flows', () => {
           }
         }
         for (const set of nodes.filter((n) => n.type === 've-direct-set')) assert.equal(set.allowFlash, false, `${set.id}: no flash writes in an example`);
+        // A control node switches flash-backed modes: only on a press, never on a timer, and
+        // never takes over a relay.
+        for (const inject of nodes.filter((n) => n.type === 'inject' && n.repeat)) {
+          for (const id of (inject.wires ?? []).flat()) assert.notEqual(byId.get(id)?.type, 've-direct-control', `${inject.id} → ${id} switches on a timer`);
+        }
+        for (const control of nodes.filter((n) => n.type === 've-direct-control')) assert.equal(control.takeRelayControl, false, `${control.id}: never takes over a relay`);
       });
     });
   }
@@ -142,7 +152,7 @@ describe('example flows', () => {
 
   it('use every node type of the package, and one bridge per charger within a file', () => {
     const all = [...flows.values()].flat();
-    for (const type of ['ve-direct-in', 've-direct-get', 've-direct-set', 've-bmv-to-mppt', 've-charge-limit', 've-direct-ha']) assert.ok(all.some((n) => n.type === type), type);
+    for (const type of ['ve-direct-in', 've-direct-get', 've-direct-set', 've-direct-control', 've-bmv-to-mppt', 've-charge-limit', 've-direct-ha']) assert.ok(all.some((n) => n.type === type), type);
     for (const [file, nodes] of flows) {
       const chargers = nodes.filter((n) => n.type === 've-bmv-to-mppt').flatMap((n) => n.targets ?? []);
       assert.equal(new Set(chargers).size, chargers.length, file);

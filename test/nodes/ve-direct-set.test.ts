@@ -41,6 +41,11 @@ async function refused(msg: Msg, node = 's1'): Promise<ErrorMsg> {
   return err;
 }
 
+/** A BMV moves its relay on 0x034E only in relay mode "remote" (0x034F = 2): set it as VictronConnect would. */
+async function remoteRelay(): Promise<void> {
+  await (await readyPort('p1')).write(0x034f, 2, { allowFlash: true });
+}
+
 /** The MPPT's own battery terminal voltage, to 0.01 V: a sense value it accepts. */
 function terminalVoltage(): number {
   return Math.round(Number(simValue(MPPT, 0xedd5)) * 100) / 100;
@@ -125,6 +130,7 @@ describe('ve-direct-set', () => {
 
   it('a boolean to an integer register (BMV relay) is 1 or 0, read back to confirm', async () => {
     await deploy(BMV, { register: 'relayControl' });
+    await remoteRelay();
     const on = await write({ payload: true });
     assert.equal(on.payload, 1);
     assert.equal((on.vedirect?.readBack as { value: number }).value, 1);
@@ -136,6 +142,7 @@ describe('ve-direct-set', () => {
 
   it('without read-back, only the Set goes out', async () => {
     await deploy(BMV, { register: 'relayControl', readBack: false });
+    await remoteRelay();
     const gets = hostFrames(BMV, 'get', 0x034e).length;
     const msg = await write({ payload: 1 });
     assert.equal(msg.vedirect?.readBack, undefined);
@@ -282,6 +289,7 @@ describe('ve-direct-set', () => {
 
   it('a read-back that differs from the echo is VE_ECHO_MISMATCH', async () => {
     await deploy(BMV, { register: 'relayControl' });
+    await remoteRelay();
     // The relay drops again at once (a scripted device): Get answers 0 after the Set of 1.
     getSimDevice(BMV).addBehaviour((command) =>
       command.type === 'get' && command.register === 0x034e ? [encodeFrame(Response.Get, registerPayload(0x034e, 0, [0]))] : undefined,

@@ -32,7 +32,8 @@ Any VE.Direct software can open /tmp/a as if it were the device's USB cable.
 
 Devices (ve-direct simulate --list): bmv700, bmv702, bmv712, smartshunt, smartshunt-temp,
 smartsolar-100-30, smartsolar-250-70, smartsolar-150-70-rev2, bluesolar-75-15,
-bluesolar-100-30-pvonly, phoenix-inverter, bluesmart-charger.
+bluesolar-100-30-pvonly, phoenix-inverter, bluesmart-charger, phoenix-inverter-hex,
+bluesmart-charger-hex, orion-xs.
 
 Options:
   --list                    name the devices and exit

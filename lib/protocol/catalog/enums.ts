@@ -184,7 +184,7 @@ export const DEVICE_MODE: Texts = {
 /**
  * Device mode register 0x0200. MPPTs: 1 on, 0 or 4 off (fw ≤ 1.16 reports 0, ≥ 1.17 reports 4;
  * both accepted) (BlueSolar HEX protocol MPPT, rev 10); inverters: 2 on, 4 off, 5 eco,
- * 0xFD hibernate (VE.Direct Protocol 3.33 `MODE`).
+ * 0xFD hibernate; AC and DC-DC chargers: 1 on (charger), 4 off (VE.Direct Protocol 3.33 `MODE`).
  */
 export const DEVICE_MODE_REGISTER: Texts = {
   0: 'Off',
@@ -402,4 +402,19 @@ export const NO_YES: Texts = {
 export const ENABLED_DISABLED: Texts = {
   0: 'Enabled',
   1: 'Disabled',
+};
+
+/**
+ * Load output control, HEX 0xEDAB, on MPPTs with a load output (BlueSolar HEX protocol MPPT,
+ * rev 10; 0 / 4 / 5 as sent to a real MPPT, openenergymonitor thread 20101).
+ */
+export const LOAD_OUTPUT_CONTROL: Texts = {
+  0: 'Off',
+  1: 'Automatic (BatteryLife)',
+  2: 'Alternative control 1',
+  3: 'Alternative control 2',
+  4: 'On',
+  5: 'User defined 1',
+  6: 'User defined 2',
+  7: 'Automatic energy selector',
 };

@@ -17,6 +17,7 @@ import {
   ENABLED_DISABLED,
   LINK_COMMAND,
   LINK_DEVICE_STATE,
+  LOAD_OUTPUT_CONTROL,
   NETWORK_INFO_BITS,
   NETWORK_MODE_BITS,
   NETWORK_STATUS_BITS,
@@ -160,6 +161,7 @@ const IDENTITY: readonly RegisterDef[] = [
     enumTexts: DEVICE_MODE_REGISTER,
     note:
       'MPPT: 1 on, 4 off (fw ≤ 1.16 reports off as 0); on fw < 1.42 writes need bit 1 of 0x0202 (BlueSolar HEX protocol MPPT). ' +
+      'Inverters: 2 on, 4 off, 5 eco; AC and DC-DC chargers: 1 on, 4 off (VE.Direct Protocol 3.33 `MODE`). ' +
       'Guarded as a stored setting: the documents do not say the mode is volatile.',
   }),
   reg({
@@ -544,6 +546,18 @@ const MPPT_VALUES: readonly RegisterDef[] = [
     note: 'The BlueSolar HEX protocol MPPT says 0.01 A, but real devices send 0.1 A (300 on a 100/30, 700 on a 250/70).',
   }),
   reg({ id: 0xedad, name: 'loadCurrent', description: 'Load output current', type: 'un16', scale: 0.1, unit: 'A', families: MPPT, note: 'Models with a load output.' }),
+  reg({ id: 0xeda8, name: 'loadOutputState', description: 'Load output state (off / on)', type: 'un8', families: MPPT, enumTexts: OFF_ON, note: 'Models with a load output.' }),
+  reg({
+    id: 0xedab,
+    name: 'loadOutputControl',
+    description: 'Load output control (off / on / automatic modes)',
+    type: 'un8',
+    access: 'rw',
+    storage: 'flash',
+    families: MPPT,
+    enumTexts: LOAD_OUTPUT_CONTROL,
+    note: 'Models with a load output. Stored in flash at each change (Victron community thread 49788): never rewrite it periodically.',
+  }),
   reg({
     id: 0xedd4,
     name: 'additionalChargerState',
@@ -886,6 +900,13 @@ const MPPT_LINK: readonly RegisterDef[] = [
   }),
 ];
 
+/** Phoenix inverter AC output (Victron register dictionary `ve_regs.h`, VE_REG_AC_OUT_*). */
+const INVERTER_VALUES: readonly RegisterDef[] = [
+  reg({ id: 0x2200, name: 'acOutputVoltage', description: 'AC output voltage', type: 'sn16', scale: 0.01, unit: 'V', families: ['inverter'] }),
+  reg({ id: 0x2201, name: 'acOutputCurrent', description: 'AC output current', type: 'sn16', scale: 0.1, unit: 'A', families: ['inverter'] }),
+  reg({ id: 0x2205, name: 'acOutputApparentPower', description: 'AC output apparent power', type: 'sn32', unit: 'VA', families: ['inverter'] }),
+];
+
 /** Every known register. */
 export const REGISTERS: readonly RegisterDef[] = [
   ...IDENTITY,
@@ -898,6 +919,7 @@ export const REGISTERS: readonly RegisterDef[] = [
   ...MPPT_SETTINGS,
   ...MPPT_HISTORY,
   ...MPPT_LINK,
+  ...INVERTER_VALUES,
 ];
 
 const BY_ID: ReadonlyMap<number, RegisterDef> = new Map(REGISTERS.map((r) => [r.id, r]));

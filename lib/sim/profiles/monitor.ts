@@ -16,6 +16,10 @@ import { textFirmwareRecord } from '../identity';
 import type { TextRecords } from '../text-block';
 import { identitySlots, intText, onOff, pidText } from './common';
 
+/** Relay mode 0x034F and its "remote" value (Victron register dictionary, VE_REG_RELAY_MODE). */
+const RELAY_MODE = 0x034f;
+const RELAY_MODE_REMOTE = 2;
+
 /** What the aux input measures (BMV-702/712, SmartShunt: a setting; BMV-700 has none). */
 export type AuxMode = 'none' | 'starter' | 'midpoint' | 'temperature';
 
@@ -365,13 +369,19 @@ class MonitorModel implements FamilyModel {
     if (options.relay) {
       slots.push([0x1009, settingSlot(0x1009, settings, 900)]);
       const relay = registerDef(0x034e);
+      // Relay mode 0x034F, a flash setting: 0 alarm (the factory default), 2 remote, … 10.
+      slots.push([RELAY_MODE, settingSlot(RELAY_MODE, settings, 0, { max: 10 })]);
       slots.push([
         0x034e,
         {
           def: relay,
           read: () => encodeRaw(relay, this.relayClosed ? 1 : 0),
+          // The relay follows 0x034E only in remote mode; in any other mode the monitor drives
+          // it itself, and a Set gets flags 0x04 with the relay's state (what a real BMV
+          // answers is not documented).
           write: (value) => {
-            if (value.length !== 1 || (value[0] ?? 2) > 1) return { flags: Flag.ParameterError, value: encodeRaw(relay, this.relayClosed ? 1 : 0), stored: false };
+            const remote = settings.get(RELAY_MODE) === RELAY_MODE_REMOTE;
+            if (!remote || value.length !== 1 || (value[0] ?? 2) > 1) return { flags: Flag.ParameterError, value: encodeRaw(relay, this.relayClosed ? 1 : 0), stored: false };
             this.relayClosed = value[0] === 1;
             return { flags: 0, value, stored: true };
           },

@@ -89,6 +89,12 @@ export type OtherMaster = 'gx' | 'bms' | 'vesmart';
 
 export type ChargeState = 'off' | 'bulk' | 'absorption' | 'float';
 
+/** Load output control 0xEDAB (BlueSolar HEX protocol MPPT): 0 off, 1 automatic (BatteryLife, the default), 4 on. */
+const LOAD_OUTPUT_CONTROL = 0xedab;
+const LOAD_OFF = 0;
+const LOAD_AUTO = 1;
+const LOAD_ON = 4;
+
 /** Device state codes (Text CS, 0x0201; VE.Direct Protocol 3.33). */
 const CS = { off: 0, fault: 2, bulk: 3, absorption: 4, float: 5, external: 252 } as const;
 
@@ -438,7 +444,10 @@ export class MpptModel implements FamilyModel, ChargerLink {
     return reason;
   }
 
+  /** Load output: 0xEDAB 0 always off, 4 always on, the automatic modes by battery voltage. */
   private loadOn(): boolean {
+    const control = this.context.settings.get(LOAD_OUTPUT_CONTROL) ?? LOAD_AUTO;
+    if (control === LOAD_OFF || control === LOAD_ON) return control === LOAD_ON;
     return this.context.system.battery().voltage > 11.1 * this.context.system.scale;
   }
 
@@ -714,6 +723,7 @@ export class MpptModel implements FamilyModel, ChargerLink {
       slots.push(live(0xedbd, () => Math.round(((this.panelPower() / Math.max(1, this.panelVoltage())) * 10))));
     }
     if (options.loadOutput) slots.push(live(0xedad, () => 0));
+    if (options.loadOutput) slots.push(live(0xeda8, () => (this.loadOn() ? 1 : 0)), setting(LOAD_OUTPUT_CONTROL, LOAD_AUTO, { max: 7 }));
     if (this.hasLinkRegisters()) {
       slots.push(
         live(0x2000, () => 1),

@@ -54,14 +54,19 @@ export function inverterProfile(options: InverterOptions): SimProfile {
   };
 }
 
+/** Inverter modes, MODE / 0x0200 (VE.Direct Protocol 3.33). */
+export const INVERTER_ON = 2;
+export const INVERTER_OFF = 4;
+export const INVERTER_ECO = 5;
+
 /** Inverter efficiency and power factor, for the DC draw of an AC load. */
 const INVERTER_EFFICIENCY = 0.88;
 
 export class InverterModel implements FamilyModel {
-  readonly registers = NO_REGISTERS;
+  readonly registers: ReadonlyMap<number, RegisterSlot> = NO_REGISTERS;
   readonly asyncRegisters: readonly number[] = [];
-  private readonly context: DeviceContext;
-  private readonly options: InverterOptions;
+  protected readonly context: DeviceContext;
+  protected readonly options: InverterOptions;
   private readonly detachLoad: () => void;
   private loadVA = 40;
   private lastDrift: number;
@@ -70,7 +75,35 @@ export class InverterModel implements FamilyModel {
     this.context = context;
     this.options = options;
     this.lastDrift = context.system.simSeconds();
-    this.detachLoad = context.system.attachLoad(() => this.loadVA / INVERTER_EFFICIENCY);
+    // Switched off, the inverter feeds nothing and draws (next to) nothing.
+    this.detachLoad = context.system.attachLoad(() => (this.mode() === INVERTER_OFF ? 0 : this.loadVA / INVERTER_EFFICIENCY));
+  }
+
+  /** MODE / 0x0200: 2 on, 4 off, 5 eco; this one is always on (the HEX model can be switched). */
+  mode(): number {
+    return INVERTER_ON;
+  }
+
+  /** CS / 0x0201 for the mode: 9 inverting, 0 off, 1 load search in eco (VE.Direct Protocol 3.33). */
+  protected state(): number {
+    const mode = this.mode();
+    if (mode === INVERTER_OFF) return 0;
+    return mode === INVERTER_ECO ? 1 : 9;
+  }
+
+  /** AC output voltage, V (0 while off). */
+  protected acVoltage(): number {
+    return this.mode() === INVERTER_OFF ? 0 : this.options.acVoltage + this.context.random.gauss(0.1);
+  }
+
+  /** AC output current, A, at `volts` (0 while off). */
+  protected acCurrent(volts: number): number {
+    return this.mode() === INVERTER_OFF || volts <= 0 ? 0 : this.loadVA / volts;
+  }
+
+  /** AC output apparent power, VA (0 while off). */
+  protected acPower(): number {
+    return this.mode() === INVERTER_OFF ? 0 : this.loadVA;
   }
 
   /** Set the AC load, VA (tests, demos). */
@@ -81,18 +114,17 @@ export class InverterModel implements FamilyModel {
   textBlocks(): TextRecords[] {
     this.drift();
     const battery = this.context.system.battery();
-    const acV = this.options.acVoltage + this.context.random.gauss(0.1);
+    const acV = this.acVoltage();
     const records: Array<[string, string]> = [
       ['PID', pidText(this.context.identity.productId)],
       textFirmwareRecord(this.context.identity.firmware, 'FW4'),
       ['SER#', this.context.identity.serial],
-      // MODE 2 inverter on, CS 9 inverting (VE.Direct Protocol 3.33).
-      ['MODE', '2'],
-      ['CS', '9'],
+      ['MODE', String(this.mode())],
+      ['CS', String(this.state())],
       ['AC_OUT_V', intText(acV * 100)],
-      ['AC_OUT_I', intText((this.loadVA / acV) * 10)],
+      ['AC_OUT_I', intText(this.acCurrent(acV) * 10)],
     ];
-    if (this.options.apparentPower) records.push(['AC_OUT_S', intText(this.loadVA)]);
+    if (this.options.apparentPower) records.push(['AC_OUT_S', intText(this.acPower())]);
     records.push(['V', intText(battery.voltage * 1000)], ['AR', '0'], ['WARN', '0'], ['OR', '0x00000000']);
     return [records];
   }
@@ -135,19 +167,19 @@ export function acChargerProfile(options: AcChargerOptions): SimProfile {
   };
 }
 
-type AcChargeState = 'bulk' | 'absorption' | 'float' | 'storage';
+export type AcChargeState = 'bulk' | 'absorption' | 'float' | 'storage';
 /** CS codes of a Phoenix / Blue Smart charger (VE.Direct Protocol 3.33). */
-const AC_CS: Readonly<Record<AcChargeState, number>> = { bulk: 3, absorption: 4, float: 5, storage: 6 };
+export const AC_CS: Readonly<Record<AcChargeState, number>> = { bulk: 3, absorption: 4, float: 5, storage: 6 };
 
 export class AcChargerModel implements FamilyModel, ChargerLink {
-  readonly registers = NO_REGISTERS;
+  readonly registers: ReadonlyMap<number, RegisterSlot> = NO_REGISTERS;
   readonly asyncRegisters: readonly number[] = [];
   readonly cableOhms: number;
-  private readonly context: DeviceContext;
-  private readonly options: AcChargerOptions;
-  private readonly attached: AttachedCharger;
+  protected readonly context: DeviceContext;
+  protected readonly options: AcChargerOptions;
+  protected readonly attached: AttachedCharger;
   private mains = true;
-  private state: AcChargeState = 'bulk';
+  protected state: AcChargeState = 'bulk';
   private stateSeconds = 0;
 
   constructor(context: DeviceContext, options: AcChargerOptions) {
@@ -167,8 +199,18 @@ export class AcChargerModel implements FamilyModel, ChargerLink {
     return this.mains;
   }
 
+  /** Switched on (0x0200); this one always is (the HEX model can be switched). */
+  switchedOn(): boolean {
+    return true;
+  }
+
   available(): number {
-    return this.mains ? this.options.maxCurrentA : 0;
+    return this.mains && this.switchedOn() ? this.options.maxCurrentA : 0;
+  }
+
+  /** CS / 0x0201: the charge stage, 0 while switched off. */
+  protected stateCode(): number {
+    return this.switchedOn() ? AC_CS[this.state] : 0;
   }
 
   terminalTarget(): number {
@@ -201,7 +243,7 @@ export class AcChargerModel implements FamilyModel, ChargerLink {
         // No temperature sensor: `---` (VE.Direct Protocol 3.33; as captured).
         ['T', '---'],
         ['ERR', '0'],
-        ['CS', String(AC_CS[this.state])],
+        ['CS', String(this.stateCode())],
         ['HC#', '57825'],
       ],
     ];
