@@ -77,6 +77,6 @@ describe(`node-red-dev validate ${VERSION}`, { timeout: 300_000 }, () => {
     assert.deepEqual(failed, ALLOWED_FAILURES);
     // Every check of 0.1.6 ran (the catalogue ones too), and every node type has an example.
     for (const id of ['P01', 'P04', 'P05', 'P06', 'P07', 'P08', 'N01', 'N02', 'D01', 'D02', 'D03']) assert.equal(checks[id]?.test, true, id);
-    assert.deepEqual(checks.N02?.nodes, ['ve-direct-in', 've-direct-get', 've-direct-set', 've-direct-control', 've-bmv-to-mppt', 've-direct-ha']);
+    assert.deepEqual(checks.N02?.nodes, ['ve-direct-in', 've-direct-get', 've-direct-set', 've-direct-control', 've-bmv-to-mppt', 've-charge-limit', 've-direct-ha']);
   });
 });
