@@ -21,7 +21,7 @@ import type { AlarmChange, BridgeReport, BridgeStatus } from '../lib/bridge/type
 import { systemClock } from '../lib/clock';
 import { VeError, isVeError, type VeErrorCode } from '../lib/errors';
 import { bridgeConfig, checkbox, editorField, type BridgeNodeDef } from './lib/bridge-config';
-import { alarmChangeOut, reportOut, wallClockNow } from './lib/bridge-output';
+import { alarmChangeOut, logAlarmChange, reportOut, wallClockNow } from './lib/bridge-output';
 import { Badge, type BadgeNews } from './lib/badge';
 import { nodeError, ownError } from './lib/errors';
 import type { InputBody } from './lib/input';
@@ -163,15 +163,6 @@ export = function (RED: NodeAPI): void {
       node.error(error.message);
     }
 
-    function logAlarms(change: AlarmChange): void {
-      for (const a of change.raised) {
-        const text = t('log.raised', { title: t(`alarms.${a.code}`), message: a.message });
-        if (a.severity === 'info') node.log(text);
-        else node.warn(text);
-      }
-      for (const a of change.cleared) node.log(t('log.cleared', { title: t(`alarms.${a.code}`), message: a.message }));
-    }
-
     /** Register with the port nodes, build the bridge, start it. */
     function build(): void {
       refused = null;
@@ -226,7 +217,7 @@ export = function (RED: NodeAPI): void {
           node.send([msg, null]);
         }),
         b.on('alarm', (change) => {
-          logAlarms(change);
+          logAlarmChange(node, t, change);
           if (closing) return;
           const msg: AlarmMessage = { topic, payload: alarmChangeOut(wallClockNow(), change) };
           node.send([null, msg]);

@@ -18,7 +18,7 @@ import type { ChargeLimitReport, LimitAlarmChange, LimitStatus } from '../lib/br
 import { PortLimitTarget } from '../lib/bridge/limit-target';
 import { systemClock } from '../lib/clock';
 import { VeError, isVeError, quoteInput } from '../lib/errors';
-import { wallClockNow } from './lib/bridge-output';
+import { logAlarmChange, wallClockNow } from './lib/bridge-output';
 import { limitConfig, type ChargeLimitNodeDef } from './lib/limit-config';
 import { limitAlarmChangeOut, limitReportOut } from './lib/limit-output';
 import { nodeError, ownError } from './lib/errors';
@@ -86,15 +86,6 @@ export = function (RED: NodeAPI): void {
       node.error(error.message);
     }
 
-    function logAlarms(change: LimitAlarmChange): void {
-      for (const a of change.raised) {
-        const text = t('log.raised', { title: t(`alarms.${a.code}`), message: a.message });
-        if (a.severity === 'info') node.log(text);
-        else node.warn(text);
-      }
-      for (const a of change.cleared) node.log(t('log.cleared', { title: t(`alarms.${a.code}`), message: a.message }));
-    }
-
     function build(): void {
       refused = null;
       ports = new Map();
@@ -137,7 +128,7 @@ export = function (RED: NodeAPI): void {
           node.send([msg, null]);
         }),
         m.on('alarm', (change) => {
-          logAlarms(change);
+          logAlarmChange(node, t, change);
           if (closing) return;
           const msg: AlarmMessage = { topic, payload: limitAlarmChangeOut(wallClockNow(), change) };
           node.send([null, msg]);

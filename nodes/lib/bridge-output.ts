@@ -76,3 +76,27 @@ export function alarmChangeOut(toWall: ToWall, change: AlarmChange): AlarmChange
     active: change.active.map((a) => alarmOut(toWall, a)),
   };
 }
+
+/** An alarm as the node log needs it: the bridge's and the charge limit's alarms both fit. */
+interface LoggedAlarm {
+  readonly code: string;
+  readonly severity: string;
+  readonly message: string;
+}
+
+/**
+ * Each raised alarm to the Node-RED log (a warning, or a log line for an `info` one), each cleared
+ * one as a log line, titled by the node's own `alarms.<code>` text (`t` reads the node's locale).
+ */
+export function logAlarmChange(
+  node: { log(msg: string): void; warn(msg: string): void },
+  t: (key: string, params?: Record<string, string | number>) => string,
+  change: { readonly raised: readonly LoggedAlarm[]; readonly cleared: readonly LoggedAlarm[] },
+): void {
+  for (const a of change.raised) {
+    const text = t('log.raised', { title: t(`alarms.${a.code}`), message: a.message });
+    if (a.severity === 'info') node.log(text);
+    else node.warn(text);
+  }
+  for (const a of change.cleared) node.log(t('log.cleared', { title: t(`alarms.${a.code}`), message: a.message }));
+}
