@@ -54,7 +54,9 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...extra, ...files.map((f) => relative(root, f))], {
+// The spec reporter ends with the list of failing tests, so the end of a long log says what failed.
+const reporter = extra.some((a) => a.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...extra, ...files.map((f) => relative(root, f))], {
   cwd: root,
   stdio: 'inherit',
 });
