@@ -288,6 +288,8 @@ export class ChargerSession {
     if (this.standing.kind === 'conflict' || this.standing.kind === 'rejected') return this.releaseActive(ctx, writes);
     const wrote = await this.writeDue(ctx, writes);
     if (wrote !== 'done') return wrote === 'refused' ? null : wrote;
+    const prefetched = await this.prefetchTerminal(ctx);
+    if (prefetched !== null) return prefetched;
     const after = ctx.clock.now();
     const standing = this.standing as Standing;
     let silence: Silence | null = null;
@@ -428,17 +430,54 @@ export class ChargerSession {
     return decision;
   }
 
-  /** The charger's terminal voltage if fresh; asks for 0xEDD5 when Text `V` is not (old firmware pauses Text during HEX traffic). */
+  /**
+   * The charger's terminal voltage if fresh: Text `V`, or 0xEDD5 read after an earlier cycle's
+   * writes (prefetchTerminal). Asks for 0xEDD5 before the write only when neither is fresh
+   * (first cycle, old firmware that pauses Text during HEX traffic and no earlier read).
+   */
   private async freshTerminal(ctx: CycleContext): Promise<TimedValue | null | Silence> {
     const now = ctx.clock.now();
     const fresh = (t: TimedValue | null): t is TimedValue => t !== null && now - t.receivedAt <= ctx.config.freshnessMs && isSaneVoltage(t.value);
-    const latest = this.target.terminalVoltage();
+    const latest = this.latestTerminal();
     if (fresh(latest)) return (this.terminal = latest);
-    const read = await this.read(CHARGER_VOLTAGE);
-    if (read.kind === 'silent') return read;
-    const asked = read.kind === 'unknown' || read.value === null ? null : { value: read.value, receivedAt: ctx.clock.now() };
+    const asked = await this.readTerminal(ctx);
+    if (asked !== null && 'kind' in asked) return asked;
     this.terminal = asked ?? latest;
     return fresh(asked) ? asked : null;
+  }
+
+  /**
+   * After the writes of a voltage cycle: read 0xEDD5 now when the terminal voltage would be
+   * stale by the next voltage cycle, so that cycle checks plausibility without a request ahead
+   * of its write. A read before the write made every other gap between voltage writes one
+   * round trip longer (up to 0.4 s on a loaded machine); now the writes keep their cadence.
+   * Useless when the freshness limit is shorter than the interval: then the read stays before
+   * the write.
+   */
+  private async prefetchTerminal(ctx: CycleContext): Promise<Silence | null> {
+    const { voltageIntervalMs, freshnessMs } = ctx.config;
+    if (!ctx.due.has('voltage') || !this.ledger.isActive('voltage') || voltageIntervalMs >= freshnessMs) return null;
+    const latest = this.latestTerminal();
+    if (latest !== null && ctx.clock.now() + voltageIntervalMs - latest.receivedAt <= freshnessMs) return null;
+    const asked = await this.readTerminal(ctx);
+    if (asked !== null && 'kind' in asked) return asked;
+    if (asked !== null) this.terminal = asked;
+    return null;
+  }
+
+  /** The newest terminal voltage known: the port's (Text `V` or its cached 0xEDD5) or this session's own read. */
+  private latestTerminal(): TimedValue | null {
+    const port = this.target.terminalVoltage();
+    const own = this.terminal;
+    if (port === null || own === null) return port ?? own;
+    return own.receivedAt > port.receivedAt ? own : port;
+  }
+
+  /** Read 0xEDD5: the value with the time it came, null when the charger has none, or the Silence. */
+  private async readTerminal(ctx: CycleContext): Promise<TimedValue | null | Silence> {
+    const read = await this.read(CHARGER_VOLTAGE);
+    if (read.kind === 'silent') return read;
+    return read.kind === 'unknown' || read.value === null ? null : { value: read.value, receivedAt: ctx.clock.now() };
   }
 
   private async nominalFor(ctx: CycleContext, terminal: TimedValue | null): Promise<{ nominal: Nominal; from: NominalSource } | null | Silence> {

@@ -153,6 +153,29 @@ describe('bridge: steady state', () => {
     rig.checkInvariants();
   });
 
+  it('without Text V, 0xEDD5 is read after the voltage write, never between the tick and the write: the cadence holds', async () => {
+    // A slow link (300 ms a request): a read ahead of the write would make the gaps alternate 3.3 s / 2.7 s.
+    const rig = new Rig({ monitors: [{}], chargers: [{ latencyMs: 300 }] });
+    rig.charger.terminalFrozenAt = 0;
+    rig.start();
+    await rig.run(60_000);
+    const writes = rig.charger.writes(0x2002);
+    assert.ok(writes.length >= 19, `${writes.length} voltage writes`);
+    // From the second write on (the first cycle also asks who else is in control).
+    const gaps = writes.slice(2).map((w, i) => w.at - writes[i + 1]!.at);
+    assert.ok(Math.max(...gaps) - Math.min(...gaps) <= 100, `voltage gaps ${gaps.join(', ')} ms`);
+    // Only the first cycle reads before its write; afterwards every read follows a write of its cycle.
+    const requests = rig.charger.requests;
+    const terminalReads = requests.filter((r) => r.kind === 'read' && r.register === 0xedd5);
+    assert.ok(terminalReads.length >= writes.length - 2, `${terminalReads.length} 0xEDD5 reads for ${writes.length} writes: plausibility is still checked every cycle`);
+    for (const read of terminalReads.slice(1)) {
+      const before = requests[requests.indexOf(read) - 1];
+      assert.equal(before?.kind, 'write', `0xEDD5 at ${read.at} ms follows a write`);
+    }
+    assert.deepEqual(rig.last().alarms, []);
+    rig.checkInvariants();
+  });
+
   it('auto selection: monitors found are sources, MPPTs found are targets, a charger is never its own source', async () => {
     const rig = new Rig({ monitors: [{ voltage: 13.3 }], chargers: [{}, {}], autoPorts: true });
     rig.start();
