@@ -449,8 +449,8 @@ export class ChargerSession {
   /**
    * After the writes of a voltage cycle: read 0xEDD5 now when the terminal voltage would be
    * stale by the next voltage cycle, so that cycle checks plausibility without a request ahead
-   * of its write. A read before the write made every other gap between voltage writes one
-   * round trip longer (up to 0.4 s on a loaded machine); now the writes keep their cadence.
+   * of its write. A read before the write put a round trip, which grows on a busy link or
+   * host, between the tick and the write; now the writes keep their cadence.
    * Useless when the freshness limit is shorter than the interval: then the read stays before
    * the write.
    */

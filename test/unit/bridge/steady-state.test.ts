@@ -154,7 +154,7 @@ describe('bridge: steady state', () => {
   });
 
   it('without Text V, 0xEDD5 is read after the voltage write, never between the tick and the write: the cadence holds', async () => {
-    // A slow link (300 ms a request): a read ahead of the write would make the gaps alternate 3.3 s / 2.7 s.
+    // A slow link (300 ms a request): a read ahead of the write would put 300 ms between the tick and the write.
     const rig = new Rig({ monitors: [{}], chargers: [{ latencyMs: 300 }] });
     rig.charger.terminalFrozenAt = 0;
     rig.start();
