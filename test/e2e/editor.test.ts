@@ -59,7 +59,7 @@ async function shownRows(editor: Editor, selector: string): Promise<Array<{ text
       .filter((el) => (el as HTMLElement).offsetParent !== null)
       .map((el) => ({
         text: (el as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
-        lines: [...el.querySelectorAll('.ve-bmv-line, .ve-direct-path, .ve-direct-port-device')].filter((l) => (l as HTMLElement).offsetParent !== null).map((l) => (l as HTMLElement).getBoundingClientRect().height),
+        lines: [...el.querySelectorAll('.ve-direct-checklist-line, .ve-direct-path, .ve-direct-port-device')].filter((l) => (l as HTMLElement).offsetParent !== null).map((l) => (l as HTMLElement).getBoundingClientRect().height),
         fits: el.scrollWidth <= el.clientWidth + 1,
       })),
   );
@@ -77,8 +77,8 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
    * Chargers shows MPPTs, each row on its lines, none wrapped or cut.
    */
   async function assertByFamily(): Promise<void> {
-    const monitors = await shownRows(editor, '#ve-bmv-to-mppt-sources li.ve-bmv-port');
-    const chargers = await shownRows(editor, '#ve-bmv-to-mppt-targets li.ve-bmv-port');
+    const monitors = await shownRows(editor, '#ve-bmv-to-mppt-sources li.ve-direct-checklist-port');
+    const chargers = await shownRows(editor, '#ve-bmv-to-mppt-targets li.ve-direct-checklist-port');
     assert.ok(monitors.length > 0 && chargers.length > 0, 'both lists have ports');
     for (const row of monitors) assert.match(row.text, /SmartShunt|BMV|not identified/, `a monitor: ${row.text}`);
     for (const row of chargers) assert.match(row.text, /MPPT|not identified/, `a charger: ${row.text}`);
@@ -295,8 +295,8 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
         check: async () => {
           const sources = editor.page.locator('#ve-bmv-to-mppt-sources li:has(input:checked)');
           const targets = editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked)');
-          await sources.locator('.ve-bmv-device', { hasText: 'SmartShunt' }).waitFor();
-          await targets.locator('.ve-bmv-device', { hasText: 'SmartSolar MPPT 100|30' }).waitFor();
+          await sources.locator('.ve-direct-checklist-device', { hasText: 'SmartShunt' }).waitFor();
+          await targets.locator('.ve-direct-checklist-device', { hasText: 'SmartSolar MPPT 100|30' }).waitFor();
           assert.equal(await sources.count(), 1);
           assert.equal(await targets.count(), 1);
           await assertByFamily();
@@ -420,7 +420,7 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     const bridge = nodes.find((n) => n.type === 've-bmv-to-mppt' && n.z === manyTab.id);
     assert.ok(bridge);
     await editor.editNode(bridge.id);
-    await editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked) .ve-bmv-device', { hasText: 'SmartSolar MPPT 250|70' }).waitFor();
+    await editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked) .ve-direct-checklist-device', { hasText: 'SmartSolar MPPT 250|70' }).waitFor();
     assert.equal(await editor.page.locator('#ve-bmv-to-mppt-sources li:has(input:checked)').count(), 2);
     assert.equal(await editor.page.locator('#ve-bmv-to-mppt-targets li:has(input:checked)').count(), 2);
     await assertByFamily();
@@ -429,5 +429,64 @@ describe('the editor with the packed package', { timeout: 300_000 }, () => {
     await editor.cancelTray();
     assert.deepEqual(editor.pageErrors, []);
     toReadme(picture, 'bridge-dialog.png');
+  });
+
+  it("the charge limit's chargers list offers MPPTs and ports not identified yet; a ticked monitor stays, marked", async () => {
+    const limit = (await editor.nodes()).find((n) => n.type === 've-charge-limit');
+    assert.ok(limit?.z);
+    const ports = (await editor.configNodes()).filter((n) => n.type === 've-direct-port');
+    const bmv = ports.find((p) => p.path === 'sim:bmv712');
+    assert.ok(bmv);
+    // A port not deployed, on no device the runtime knows: not identified yet. And a battery
+    // monitor ticked as a charger, as a flow written by hand may have it.
+    const before = await editor.page.evaluate(
+      ({ id, monitor }) => {
+        const RED = (globalThis as unknown as { RED: { nodes: { add(n: unknown): void; getType(t: string): unknown; node(id: string): { chargers: string[] } } } }).RED;
+        RED.nodes.add({ id: 've-spare-port', type: 've-direct-port', name: 'Spare port', path: '/dev/ttyVE-spare', users: [], _def: RED.nodes.getType('ve-direct-port') });
+        const node = RED.nodes.node(id);
+        const chargers = node.chargers;
+        node.chargers = [...chargers, monitor];
+        return chargers;
+      },
+      { id: limit.id, monitor: bmv.id },
+    );
+    try {
+      await editor.showTab(limit.z);
+      await editor.editNode(limit.id);
+      const list = '#ve-charge-limit-chargers';
+      // Shown once the runtime has said what is behind each port: four rows are left.
+      const rows = `${list} li.ve-direct-checklist-port`;
+      await editor.page.waitForFunction((sel) => [...document.querySelectorAll(sel)].filter((el) => (el as HTMLElement).offsetParent !== null).length === 4, rows);
+      const shownIds = await editor.page.locator(rows).evaluateAll((els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).map((el) => el.getAttribute('data-id')));
+      assert.deepEqual(shownIds, [...before, bmv.id, 've-spare-port'], 'the chosen chargers in their order, the ticked monitor, the port not identified; no other');
+      const shown = await shownRows(editor, rows);
+      assert.match(shown[0]!.text, /^MPPT 1 \(100\/30\) SmartSolar MPPT 100\|30\b/);
+      assert.match(shown[1]!.text, /^MPPT 2 \(250\/70\) SmartSolar MPPT 250\|70\b/);
+      assert.equal(shown[3]!.text, 'Spare port not identified yet (deploy) /dev/ttyVE-spare');
+      for (const row of shown) {
+        assert.ok(row.fits, `nothing cut to the right: ${row.text}`);
+        for (const h of row.lines) assert.ok(h > 0 && h < 24, `one line (${h} px): ${row.text}`);
+      }
+      const marked = editor.page.locator(`${list} li[data-id="${bmv.id}"]`);
+      assert.match(await marked.innerText(), /BMV/);
+      assert.equal(await marked.getAttribute('title'), 'not an MPPT solar charger: untick it');
+      assert.equal(await marked.evaluate((el) => el.classList.contains('ve-direct-checklist-wrong')), true);
+      // The other devices that are no MPPT are not offered.
+      const hidden = await editor.page.locator(`${list} li.ve-direct-checklist-port`).evaluateAll((els) => els.filter((el) => (el as HTMLElement).offsetParent === null).map((el) => el.getAttribute('data-id')));
+      const notMppt = ports.filter((p) => !/smartsolar/.test(p.path ?? '') && p.id !== bmv.id).map((p) => p.id);
+      assert.deepEqual(hidden.sort(), notMppt.sort());
+      await editor.screenshot('edit-ve-charge-limit');
+      await editor.cancelTray();
+    } finally {
+      await editor.page.evaluate(
+        ({ id, chargers }) => {
+          const RED = (globalThis as unknown as { RED: { nodes: { remove(id: string): void; node(id: string): { chargers: string[] } } } }).RED;
+          RED.nodes.node(id).chargers = chargers;
+          RED.nodes.remove('ve-spare-port');
+        },
+        { id: limit.id, chargers: before },
+      );
+    }
+    assert.deepEqual(editor.pageErrors, []);
   });
 });

@@ -8,6 +8,8 @@
 
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NodeStatus } from 'node-red';
 import limitModule from '../../nodes/ve-charge-limit';
 import type { ChargeLimitReport, LimitAlarmChange } from '../../lib/bridge/charge-limit-types';
@@ -16,6 +18,7 @@ import { defaultSimRegistry, getSimDevice, mpptOf, resetSimDevices } from '../..
 import { helper, load, recordStatus, translated, waitFor, type Flow } from '../helpers/nodered';
 import { collect, portNode, sleep, type ErrorMsg, type Msg } from '../helpers/vedirect-flows';
 import type { PortConfigNode } from '../../nodes/lib/types';
+import { DEVICE_FAMILIES } from '../../lib/protocol/catalog/types';
 
 const limitNode = translated('ve-charge-limit', limitModule);
 
@@ -239,5 +242,24 @@ describe('ve-charge-limit', () => {
       assert.equal(held(path), null);
     }
     assertNoFlashWrites();
+  });
+});
+
+describe('ve-charge-limit dialog texts', () => {
+  const ROOT = join(__dirname, '..', '..');
+  const text = (type: string, key: string): unknown => {
+    const catalogue = JSON.parse(readFileSync(join(ROOT, 'locales', 'en-US', `${type}.json`), 'utf8')) as Record<string, unknown>;
+    return `${type}.${key}`.split('.').reduce<unknown>((at, part) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined), catalogue);
+  };
+
+  it('every text the dialog asks for is in the catalogue, and each device family has its name in both port-list dialogs', () => {
+    const html = readFileSync(join(ROOT, 'nodes', 've-charge-limit.html'), 'utf8');
+    const keys = [...html.matchAll(/\bt\('([\w.-]*[\w-])'\s*[,)]/g)].map((m) => m[1]!);
+    for (const key of ['label.noPorts', 'label.none', 'label.unidentified', 'label.wrongFamily']) assert.ok(keys.includes(key), `the chargers list uses ${key}`);
+    for (const key of keys) assert.equal(typeof text('ve-charge-limit', key), 'string', `catalogue has ${key}`);
+    for (const m of html.matchAll(/data-i18n="(?:\[\w+\])?ve-charge-limit\.([^"]+)"/g)) assert.equal(typeof text('ve-charge-limit', m[1]!), 'string', `catalogue has ${m[1]}`);
+    for (const type of ['ve-charge-limit', 've-bmv-to-mppt']) {
+      for (const family of DEVICE_FAMILIES) assert.equal(typeof text(type, `family.${family}`), 'string', `${type}: family.${family}`);
+    }
   });
 });
